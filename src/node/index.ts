@@ -1,0 +1,2 @@
+export { fileSource, atomicFileSink, type FileSource, type AtomicFileSink, type AtomicSinkOptions } from './file.js';
+export { parseSourceDateEpoch, creationTime, localTimeZone, type EpochParse } from './env.js';
