@@ -9,8 +9,8 @@ export {
   type UImageHeader, type HeaderFields,
 } from './formats/uimage/header.js';
 export {
-  writeImage, buildImage, readImage, verifyImage, problemsOf, partRange, payloadRange, isMultiLayout,
-  type ImageSpec, type ImageReport,
+  writeImage, buildImage, readImage, verifyImage, problemsOf, partRange, payloadRange, isMultiLayout, checkPart,
+  type ImageSpec, type ImageReport, type WrittenImage,
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
 export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';

@@ -39,6 +39,8 @@ interface Plan {
   payloadSize: number;
   /** ih_size when it is not the payload length (firmware_ivt). */
   declaredSize?: number;
+  /** Multi and script images: where each part lands. */
+  subImages?: SubImage[];
 }
 
 const XIP_FILL = 0xff;
@@ -49,31 +51,29 @@ export function isMultiLayout(type: number): boolean {
   return type === IH_TYPE.MULTI || type === IH_TYPE.SCRIPT;
 }
 
-/** Check every part before anything is written, in the order mkimage meets the problems. */
-async function checkParts(spec: ImageSpec): Promise<void> {
-  for (const [part, src] of spec.parts.entries()) {
-    if (src.size === 0) {
-      throw new UimgError('EMPTY_INPUT', 'input file is empty', { part, field: 'data', actual: 0 },
-        'an image needs data; use -s for a header-only image');
-    }
-    if (!spec.xip) continue;
-    if (src.size < HEADER_SIZE) {
-      throw new UimgError('XIP_TOO_SMALL', `too small for XIP: ${src.size} bytes, need at least ${HEADER_SIZE}`,
-        { part, field: 'data', expected: `>= ${HEADER_SIZE}`, actual: src.size },
-        'an XIP data file starts with 64 bytes of 0xFF where the header goes');
-    }
-    const head = await src.read(0, HEADER_SIZE);
-    const bad = head.findIndex((b) => b !== XIP_FILL);
-    if (bad >= 0) {
-      throw new UimgError('XIP_BAD_PADDING', `invalid buffer for XIP: byte ${bad} is ${hex32(head[bad]!)}, not 0xff`,
-        { part, field: 'data', offset: bad, expected: '0xff', actual: head[bad]! },
-        'an XIP data file starts with 64 bytes of 0xFF where the header goes');
-    }
+/** Check one data part (empty; XIP reservation) before anything is written, as mkimage checks each file. */
+export async function checkPart(src: ByteSource, part: number, xip = false): Promise<void> {
+  if (src.size === 0) {
+    throw new UimgError('EMPTY_INPUT', 'input file is empty', { part, field: 'data', actual: 0 },
+      'an image needs data; use -s for a header-only image');
+  }
+  if (!xip) return;
+  if (src.size < HEADER_SIZE) {
+    throw new UimgError('XIP_TOO_SMALL', `too small for XIP: ${src.size} bytes, need at least ${HEADER_SIZE}`,
+      { part, field: 'data', expected: `>= ${HEADER_SIZE}`, actual: src.size },
+      'an XIP data file starts with 64 bytes of 0xFF where the header goes');
+  }
+  const head = await src.read(0, HEADER_SIZE);
+  const bad = head.findIndex((b) => b !== XIP_FILL);
+  if (bad >= 0) {
+    throw new UimgError('XIP_BAD_PADDING', `invalid buffer for XIP: byte ${bad} is ${hex32(head[bad]!)}, not 0xff`,
+      { part, field: 'data', offset: bad, expected: '0xff', actual: head[bad]! },
+      'an XIP data file starts with 64 bytes of 0xFF where the header goes');
   }
 }
 
 async function planImage(spec: ImageSpec): Promise<Plan> {
-  if (spec.noData) return { segments: [], payloadSize: 0 };
+  if (spec.noData) return { segments: [], payloadSize: 0, ...(isMultiLayout(spec.type) ? { subImages: [] } : {}) };
   if (spec.parts.length === 0) {
     throw new UimgError('USAGE', 'no data file given', { field: 'parts' }, 'pass the data with -d FILE');
   }
@@ -81,7 +81,7 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
     throw new UimgError('USAGE', 'XIP cannot be combined with a multi-file or script image', { field: 'xip' },
       'mkimage 2023.01 writes an inconsistent size table here; build the XIP image from a single file');
   }
-  await checkParts(spec);
+  for (const [i, part] of spec.parts.entries()) await checkPart(part, i, spec.xip);
   const skip = spec.xip ? HEADER_SIZE : 0;
   const segments: Segment[] = [];
   let payloadSize = 0;
@@ -90,7 +90,9 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
     spec.parts.forEach((p, i) => writeU32BE(table, 4 * i, p.size));
     segments.push({ bytes: table });
     payloadSize += table.length;
+    const subImages: SubImage[] = [];
     spec.parts.forEach((p, i) => {
+      subImages.push({ size: p.size, offset: HEADER_SIZE + payloadSize });
       segments.push({ source: p, offset: 0, length: p.size });
       payloadSize += p.size;
       const pad = i < spec.parts.length - 1 ? (4 - (p.size % 4)) % 4 : 0;
@@ -99,7 +101,7 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
         payloadSize += pad;
       }
     });
-    return { segments, payloadSize };
+    return { segments, payloadSize, subImages };
   }
   const data = spec.parts[0]!;
   segments.push({ source: data, offset: skip, length: data.size - skip });
@@ -161,11 +163,17 @@ function teeAddresses(payloadHead: Uint8Array): { load: number; entry: number } 
   return { entry, load: (entry - 28) >>> 0 };
 }
 
+export interface WrittenImage {
+  header: UImageHeader;
+  /** Multi and script images: the parts as listed. */
+  subImages?: SubImage[];
+}
+
 /**
  * Write a whole image to `sink` and return its header. With a patchable sink the data is read once (header patched
  * at the end); otherwise the data is read twice (CRC first), so the header can go first.
  */
-export async function writeImage(spec: ImageSpec, sink: ByteSink, chunkSize = DEFAULT_CHUNK_SIZE): Promise<UImageHeader> {
+export async function writeImage(spec: ImageSpec, sink: ByteSink, chunkSize = DEFAULT_CHUNK_SIZE): Promise<WrittenImage> {
   const plan = await planImage(spec);
   const headFor = (dataCrc: number, payloadHead: Uint8Array): UImageHeader => {
     const addr = spec.os === IH_OS.TEE
@@ -202,13 +210,13 @@ export async function writeImage(spec: ImageSpec, sink: ByteSink, chunkSize = DE
     const crc = await crcPass((c) => sink.write(c));
     const header = headFor(crc, payloadHead.subarray(0, headLength));
     await sink.patch(0, encodeHeader(header));
-    return header;
+    return { header, subImages: plan.subImages };
   }
   const crc = await crcPass();
   const header = headFor(crc, payloadHead.subarray(0, headLength));
   await sink.write(encodeHeader(header));
   for await (const c of segmentChunks(plan, chunkSize)) await sink.write(c);
-  return header;
+  return { header, subImages: plan.subImages };
 }
 
 /** Everything read from an image, checked or not. Problems are data here; verifyImage() turns them into errors. */
