@@ -1,0 +1,50 @@
+/** The uimg CLI: one yargs command per module, each a thin adapter over the library. */
+import yargs from 'yargs';
+import { UimgError } from '../../errors.js';
+import { Exit, type Stdio } from '../system.js';
+import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
+import { createBuilder, createCommand } from './create.js';
+import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
+  const ctx: Context = { io, env, readStdin };
+  let code: number = EXIT.OK;
+  const json = args.includes('--json') || args.includes('--format=json');
+  const handle = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
+    try {
+      code = await command(ctx, a);
+    } catch (e) {
+      code = reportError(ctx, e, json);
+    }
+  };
+  try {
+    await yargs(args.map((a) => (a === '-' ? STDIO_PATH : a)))
+      .scriptName(argv0)
+      .usage('$0 <command> [options]\n\nU-Boot legacy images (uImage): create, list, verify, extract.')
+      .command('create [data..]', 'make a uImage from data files', createBuilder, handle(createCommand))
+      .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
+      .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
+      .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .demandCommand(1, 'name a command')
+      .strict()
+      .recommendCommands()
+      .help()
+      .version(false)
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw err ?? new UimgError('USAGE', msg ?? 'bad command line', {}, `see '${argv0} --help'`);
+      })
+      .parseAsync();
+  } catch (e) {
+    if (e instanceof Exit) return e.code;
+    return reportError(ctx, e, json);
+  }
+  return code;
+}
