@@ -72,11 +72,11 @@ export async function dumpimageMain(argv0: string, args: readonly string[], env:
     if (list && outfile !== undefined) usage();
     const image = operands[0];
     if (image === undefined) fail('image file missing');
-    if (!list && outfile === undefined) fail('No output file provided');
     const typed = type !== 0;
     if (!list) {
       const entry = TYPE.entries.find((e) => e.id === type);
       if (!entry?.legacy) fail(`unsupported type: ${longNameForId(TYPE, type)}`);
+      if (outfile === undefined) fail('No output file provided');
     }
     const src = await openListed(image!, typed || !list, fail, () => `Bad size: "${image}" is not valid image`, (f) => `"${f}"`);
     try {
