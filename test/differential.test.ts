@@ -7,8 +7,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync, m
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARCH, COMP, OS, TYPE } from '../src/index.js';
-import { hasTool, runOurs, runReal, tempDir, type Run } from './helpers.js';
-import { maskOffsets } from './fixtures.test.js';
+import { hasTool, maskOffsets, runOurs, runReal, tempDir, type Run } from './helpers.js';
 
 const haveTools = hasTool('/usr/bin/mkimage') && hasTool('/usr/bin/dumpimage');
 if (!haveTools) console.warn('differential suite SKIPPED: U-Boot mkimage/dumpimage not installed (apt-get install u-boot-tools)');

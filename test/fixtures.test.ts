@@ -5,7 +5,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, runOurs, tempDir } from './helpers.js';
+import { FIXTURES, maskOffsets, runOurs, tempDir } from './helpers.js';
 
 interface Manifest {
   images: { file: string; listing: string; env: Record<string, string>; args: string[] }[];
@@ -13,8 +13,6 @@ interface Manifest {
 }
 const dir = join(FIXTURES, 'mkimage');
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-/** mkimage prints a memory address in script Offset lines; only the low 12 bits (offset mod 4096) carry meaning. */
-export const maskOffsets = (text: string) => text.replace(/^( {4}Offset = 0x)[0-9a-f]*([0-9a-f]{3})$/gm, '$1…$2');
 
 describe('golden images from U-Boot mkimage 2023.01', () => {
   const work = tempDir();

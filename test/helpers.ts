@@ -42,3 +42,6 @@ export function runReal(tool: 'mkimage' | 'dumpimage', args: string[], cwd: stri
   // A shell reports death by signal N as 128 + N; so do we.
   return { status: r.status ?? (r.signal ? 128 + constants.signals[r.signal] : null), stdout: r.stdout, stderr: r.stderr };
 }
+
+/** mkimage prints a memory address in script Offset lines; only the low 12 bits (offset mod 4096) carry meaning. */
+export const maskOffsets = (text: string) => text.replace(/^( {4}Offset = 0x)[0-9a-f]*([0-9a-f]{3})$/gm, '$1…$2');
