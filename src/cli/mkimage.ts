@@ -5,8 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { UimgError, isUimgError } from '../errors.js';
-import { HEADER_SIZE, UIMAGE_MAGIC } from '../formats/uimage/header.js';
-import { checkPart, isMultiLayout, readImage, writeImage, type ImageReport } from '../formats/uimage/image.js';
+import { HEADER_SIZE } from '../formats/uimage/header.js';
+import { checkPart, isMultiLayout, problemsOf, readImage, writeImage, type ImageReport } from '../formats/uimage/image.js';
 import { formatListingBytes } from '../formats/uimage/listing.js';
 import {
   ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, idForName, longNameForId, namedEntriesSorted, type NameTable,
@@ -80,42 +80,16 @@ export function validOptionsText(table: NameTable): string {
   return `\nInvalid ${table.category}, supported are:\n${rows.join('')}\n`;
 }
 
-/** U-Boot's verify_header return codes (negative libfdt errors) for each check. */
-const VERIFY_CODE: Partial<Record<string, number>> = {
-  BAD_MAGIC: -9,
-  HEADER_CRC_MISMATCH: -7,
-  DATA_CRC_MISMATCH: -11,
-  TRAILING_BYTES: -11,
-  TRUNCATED: -11,
-};
-
-/** mkimage -l's verdict: magic, header CRC, then the CRC of every byte after the header. */
+/**
+ * mkimage -l's verdict, with U-Boot's verify_header code: magic (-9), header CRC (-7), then the CRC of every byte after
+ * the header (-11), so trailing bytes fail and a wrong ih_size with matching CRCs passes. The problem explains why.
+ */
 export function legacyVerdict(r: ImageReport): { code: number; problem?: UimgError } {
-  const problem = (code: UimgError['code'], message: string, field: string, expected: string, actual: string, hint: string) =>
-    ({ code: VERIFY_CODE[code]!, problem: new UimgError(code, message, { field, expected, actual }, hint) });
-  const hx = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
-  if (!r.magicOk) {
-    return problem('BAD_MAGIC', `bad magic: expected ${hx(UIMAGE_MAGIC)}, found ${hx(r.header.magic)}`, 'ih_magic',
-      hx(UIMAGE_MAGIC), hx(r.header.magic), 'not a legacy uImage');
-  }
-  if (!r.headerCrcOk) {
-    return problem('HEADER_CRC_MISMATCH', `header CRC mismatch: header says ${hx(r.header.headerCrc)}`, 'ih_hcrc',
-      hx(r.header.headerCrc), 'different', 'the header was edited or damaged');
-  }
-  if (r.fileDataCrc !== r.header.dataCrc) {
-    if (r.trailingBytes > 0 && r.dataCrc === r.header.dataCrc) {
-      return problem('TRAILING_BYTES', `${r.trailingBytes} bytes follow the ${r.header.dataSize} bytes of data`,
-        'ih_size', String(r.fileSize - HEADER_SIZE), String(r.header.dataSize),
-        'strip the padding, or use `uimg verify --allow-trailing`');
-    }
-    if (r.missingBytes > 0) {
-      return problem('TRUNCATED', `data size says ${r.header.dataSize} bytes, file has ${r.fileSize - HEADER_SIZE}`,
-        'ih_size', String(r.header.dataSize), String(r.fileSize - HEADER_SIZE), 'the image was cut short');
-    }
-    return problem('DATA_CRC_MISMATCH', `data CRC mismatch: header says ${hx(r.header.dataCrc)}, data has ${hx(r.fileDataCrc ?? 0)}`,
-      'ih_dcrc', hx(r.header.dataCrc), hx(r.fileDataCrc ?? 0), 'the payload was changed or damaged after the image was made');
-  }
-  return { code: 0 };
+  const [problem] = problemsOf(r);
+  if (!r.magicOk) return { code: -9, problem };
+  if (!r.headerCrcOk) return { code: -7, problem };
+  // A CRC over all the bytes that differs means some check of problemsOf() failed too.
+  return r.fileDataCrc === r.header.dataCrc ? { code: 0 } : { code: -11, problem };
 }
 
 interface Params {
