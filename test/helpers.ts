@@ -36,9 +36,12 @@ export function runOurs(tool: 'mkimage' | 'dumpimage' | 'uimg', args: string[], 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Where U-Boot's mkimage/dumpimage live (another build, or a missing folder to see the suite skip). */
+export const REAL_TOOLS_DIR = process.env.UIMG_REAL_TOOLS_DIR ?? '/usr/bin';
+
 /** Run U-Boot's tool with argv0 set to its bare name, like a script calling `mkimage`. */
 export function runReal(tool: 'mkimage' | 'dumpimage', args: string[], cwd: string, env: Record<string, string> = {}): Run {
-  const r = spawnSync(`/usr/bin/${tool}`, args, { cwd, argv0: tool, env: { PATH: process.env.PATH!, ...env }, maxBuffer: 1 << 28 });
+  const r = spawnSync(join(REAL_TOOLS_DIR, tool), args, { cwd, argv0: tool, env: { PATH: process.env.PATH!, ...env }, maxBuffer: 1 << 28 });
   // A shell reports death by signal N as 128 + N; so do we.
   return { status: r.status ?? (r.signal ? 128 + constants.signals[r.signal] : null), stdout: r.stdout, stderr: r.stderr };
 }
