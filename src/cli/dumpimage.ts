@@ -5,7 +5,7 @@
 import { isUimgError } from '../errors.js';
 import { readImage, partRange, payloadRange } from '../formats/uimage/image.js';
 import { formatListingBytes } from '../formats/uimage/listing.js';
-import { IH_TYPE, TYPE, idForName, longNameForId } from '../formats/uimage/tables.js';
+import { IH_TYPE, TYPE, entryForId, idForName, longNameForId } from '../formats/uimage/tables.js';
 import { atomicFileSink } from '../node/file.js';
 import { localTimeZone } from '../node/env.js';
 import { getopt, parseCUnsigned } from './getopt.js';
@@ -74,8 +74,7 @@ export async function dumpimageMain(argv0: string, args: readonly string[], env:
     if (image === undefined) fail('image file missing');
     const typed = type !== 0;
     if (!list) {
-      const entry = TYPE.entries.find((e) => e.id === type);
-      if (!entry?.legacy) fail(`unsupported type: ${longNameForId(TYPE, type)}`);
+      if (!entryForId(TYPE, type)?.legacy) fail(`unsupported type: ${longNameForId(TYPE, type)}`);
       if (outfile === undefined) fail('No output file provided');
     }
     const src = await openListed(image!, typed || !list, fail, () => `Bad size: "${image}" is not valid image`, (f) => `"${f}"`);

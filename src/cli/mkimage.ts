@@ -9,12 +9,12 @@ import { HEADER_SIZE } from '../formats/uimage/header.js';
 import { checkPart, isMultiLayout, problemsOf, readImage, writeImage, type ImageReport } from '../formats/uimage/image.js';
 import { formatListingBytes } from '../formats/uimage/listing.js';
 import {
-  ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, idForName, longNameForId, namedEntriesSorted, type NameTable,
+  ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, entryForId, idForName, longNameForId, namedEntriesSorted, type NameTable,
 } from '../formats/uimage/tables.js';
 import { atomicFileSink, type FileSource } from '../node/file.js';
 import { creationTime, localTimeZone } from '../node/env.js';
 import { getopt, parseCUnsigned, type LongOption } from './getopt.js';
-import { Exit, openInput, strerror, errnoOf, type Stdio } from './system.js';
+import { Exit, openInput, strerror, type Stdio } from './system.js';
 
 export const VERSION = '2023.01';
 const FDT_MAGIC = 0xd00dfeed;
@@ -201,7 +201,7 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
   }
   if (imagefile === undefined) usage('Missing output filename');
   if (p.fit) fail('FIT images (-f, -F) are not supported by uimg yet; build legacy images with -d', 1);
-  const typeEntry = TYPE.entries.find((e) => e.id === p.type);
+  const typeEntry = entryForId(TYPE, p.type);
   if (p.type !== 0 && !typeEntry?.legacy) {
     if (typeEntry?.fitOnly) fail(`unsupported type ${longNameForId(TYPE, p.type)}`);
     fail(`unsupported type ${longNameForId(TYPE, p.type)}: uimg writes and lists legacy uImages only`);
@@ -266,45 +266,48 @@ async function createImage(argv0: string, imagefile: string, p: Params, env: Nod
     return fail(`Can't open ${imagefile}: ${strerror(e)}`);
   }
   const sources: FileSource[] = [];
+  const open = async (f: string): Promise<FileSource | { directory: true }> => {
+    try {
+      return await openInput(f);
+    } catch (e) {
+      return fail(`Can't open ${f}: ${strerror(e)}`);
+    }
+  };
   try {
-    const files = multi ? (p.datafile ?? '').split(':') : [p.datafile];
-    if (multi && !p.noData) {
+    if (!multi && p.datafile === undefined) fail(`Can't open (null): Bad address`);
+    if (p.noData) {
+      // -s copies nothing, but mkimage still opens the data file of a single-file image.
+      if (!multi) {
+        const opened = await open(p.datafile!);
+        if (!('directory' in opened)) await opened.close();
+      }
+    } else {
       if (p.datafile === undefined) fail('Missing data file for multi-file image (use -d)');
-      for (const f of files) {
-        try {
-          await stat(f!);
-        } catch (e) {
-          fail(`Can't stat ${f}: ${strerror(e)}`);
+      const files = multi ? p.datafile!.split(':') : [p.datafile!];
+      // mkimage sizes every member of a multi/script image (stat) before it copies any.
+      if (multi) {
+        for (const f of files) {
+          try {
+            await stat(f);
+          } catch (e) {
+            fail(`Can't stat ${f}: ${strerror(e)}`);
+          }
         }
       }
-    }
-    if (!multi) {
-      if (p.datafile === undefined) fail(`Can't open (null): Bad address`);
-    }
-    const wantData = !p.noData;
-    for (const [i, f] of files.entries()) {
-      if (multi && !wantData) break;
-      if (wantData && p.verbose) io.stderr(`Adding Image ${f}\n`);
-      let opened: FileSource | { directory: true };
-      try {
-        opened = await openInput(f!);
-      } catch (e) {
-        return fail(`Can't open ${f}: ${strerror(e)}`);
-      }
-      if ('directory' in opened) {
-        if (!wantData) break;
-        return fail(`Can't read ${f}: No such device`);
-      }
-      sources.push(opened);
-      if (!wantData) break;
-      try {
-        await checkPart(opened, i, p.xip);
-      } catch (e) {
-        if (!isUimgError(e)) throw e;
-        if (e.code === 'EMPTY_INPUT') fail(`Input file ${f} is empty, bailing out`);
-        if (e.code === 'XIP_TOO_SMALL') fail(`Bad size: "${f}" is too small for XIP`);
-        if (e.code === 'XIP_BAD_PADDING') fail(`Bad file: "${f}" has invalid buffer for XIP`);
-        throw e;
+      for (const [i, f] of files.entries()) {
+        if (p.verbose) io.stderr(`Adding Image ${f}\n`);
+        const opened = await open(f);
+        if ('directory' in opened) return fail(`Can't read ${f}: No such device`);
+        sources.push(opened);
+        try {
+          await checkPart(opened, i, p.xip);
+        } catch (e) {
+          if (!isUimgError(e)) throw e;
+          if (e.code === 'EMPTY_INPUT') fail(`Input file ${f} is empty, bailing out`);
+          if (e.code === 'XIP_TOO_SMALL') fail(`Bad size: "${f}" is too small for XIP`);
+          if (e.code === 'XIP_BAD_PADDING') fail(`Bad file: "${f}" has invalid buffer for XIP`);
+          throw e;
+        }
       }
     }
     const epoch = creationTime(env);

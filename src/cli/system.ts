@@ -45,10 +45,6 @@ export function strerror(e: unknown): string {
   return (code && STRERROR[code]) ?? (e as Error).message ?? String(e);
 }
 
-export function errnoOf(e: unknown): string | undefined {
-  return (e as { code?: string }).code;
-}
-
 /**
  * Open a data file as mkimage meets it: open() fails with the errno; a directory opens but cannot be mapped
  * (ENODEV), which the caller reports as "Can't read".

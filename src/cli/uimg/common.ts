@@ -73,7 +73,7 @@ export interface OpenedSink extends ByteSink {
 }
 
 /** Open an output; '-' is stdout, streamed (it cannot be patched, so image writers take their two-pass path). */
-export async function openSink(ctx: Context, path: string, mode?: number): Promise<OpenedSink> {
+export async function openSink(ctx: Context, path: string): Promise<OpenedSink> {
   if (path === STDIO_PATH) {
     return {
       write: async (c) => ctx.io.stdout(c.slice()),
@@ -83,7 +83,7 @@ export async function openSink(ctx: Context, path: string, mode?: number): Promi
   }
   let sink: AtomicFileSink;
   try {
-    sink = await atomicFileSink(path, mode === undefined ? {} : { mode });
+    sink = await atomicFileSink(path);
   } catch (e) {
     throw ioError(e, path, 'create');
   }
@@ -101,9 +101,6 @@ export function reportError(ctx: Context, e: unknown, json: boolean): number {
   else ctx.io.stderr(`uimg: ${err.describe()}\n`);
   return isUimgError(e) ? exitCodeFor(err) : EXIT.INTERNAL;
 }
-
-/** 0x + 8 hex digits. */
-export const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
 /** An address as mkimage reads it (hex, 0x optional), but refusing what mkimage would silently truncate. */
 export function parseAddress(value: string, flag: string): number {

@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
-import { UimgError } from '../../errors.js';
+import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { detectCompression } from '../../formats/compressed/magic.js';
 import { HEADER_SIZE, NAME_SIZE } from '../../formats/uimage/header.js';
 import { isMultiLayout, writeImage } from '../../formats/uimage/image.js';
 import { formatListingBytes } from '../../formats/uimage/listing.js';
-import { ARCH, COMP, OS, TYPE, IH_OS, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
+import { ARCH, COMP, OS, TYPE, IH_OS, entryForId, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
 import { creationTime, localTimeZone } from '../../node/env.js';
-import { type Context, EXIT, STDIO_PATH, displayPath, hex, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
+import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
 import { headerJson } from './describe.js';
 
 export interface CreateArgs {
@@ -60,7 +60,7 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
   const os = lookup(OS, a.os, 'os');
   const type = lookup(TYPE, a.type, 'type');
   const comp = a.compression === undefined ? 1 : lookup(COMP, a.compression, 'compression');
-  if (!TYPE.entries.find((e) => e.id === type)?.legacy) {
+  if (!entryForId(TYPE, type)?.legacy) {
     throw new UimgError('UNSUPPORTED_TYPE', `--type ${a.type}: not a legacy image type`, { field: 'type', actual: a.type },
       'legacy types: standalone, kernel, ramdisk, multi, firmware, script, filesystem, kernel_noload, firmware_ivt');
   }
@@ -108,7 +108,7 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
     }
     const h = written.header;
     if (os !== IH_OS.TEE && h.dataSize > 0 && !isMultiLayout(type) && (h.entry - h.load) >>> 0 >= h.dataSize) {
-      findings.push(finding('entry-outside', `entry ${hex(h.entry)} is outside the image [${hex(h.load)}, ${hex(h.load + h.dataSize)})`,
+      findings.push(finding('entry-outside', `entry ${hex32(h.entry)} is outside the image [${hex32(h.load)}, ${hex32(h.load + h.dataSize)})`,
         'the entry point is usually the load address (or load + 0x40 for XIP)'));
     }
     if (a.json) {

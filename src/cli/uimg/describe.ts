@@ -3,7 +3,7 @@ import type { UImageHeader } from '../../formats/uimage/header.js';
 import { nameOf, nameBytesOf } from '../../formats/uimage/header.js';
 import type { ImageReport } from '../../formats/uimage/image.js';
 import { ARCH, COMP, OS, TYPE, entryForId, type NameTable } from '../../formats/uimage/tables.js';
-import { hex } from './common.js';
+import { hex32 } from '../../errors.js';
 
 function named(table: NameTable, id: number) {
   const e = entryForId(table, id);
@@ -12,13 +12,13 @@ function named(table: NameTable, id: number) {
 
 export function headerJson(h: UImageHeader) {
   return {
-    magic: h.magic, magicHex: hex(h.magic),
-    headerCrc: h.headerCrc, headerCrcHex: hex(h.headerCrc),
+    magic: h.magic, magicHex: hex32(h.magic),
+    headerCrc: h.headerCrc, headerCrcHex: hex32(h.headerCrc),
     time: h.time, timeIso: new Date(h.time * 1000).toISOString(),
     dataSize: h.dataSize,
-    load: h.load, loadHex: hex(h.load),
-    entry: h.entry, entryHex: hex(h.entry),
-    dataCrc: h.dataCrc, dataCrcHex: hex(h.dataCrc),
+    load: h.load, loadHex: hex32(h.load),
+    entry: h.entry, entryHex: hex32(h.entry),
+    dataCrc: h.dataCrc, dataCrcHex: hex32(h.dataCrc),
     os: named(OS, h.os), arch: named(ARCH, h.arch), type: named(TYPE, h.type), compression: named(COMP, h.comp),
     name: nameOf(h),
     nameHex: Array.from(nameBytesOf(h), (b) => b.toString(16).padStart(2, '0')).join(''),
@@ -53,7 +53,7 @@ export function mkimageCommand(file: string, r: ImageReport): { command: string;
     `SOURCE_DATE_EPOCH=${h.time}`, 'mkimage',
     '-A', nameFor(ARCH, h.arch, '-A'), '-O', nameFor(OS, h.os, '-O'), '-T', nameFor(TYPE, h.type, '-T'),
     '-C', nameFor(COMP, h.comp, '-C'),
-    '-a', hex(h.load), '-e', hex(h.entry), '-n', shellQuote(nameOf(h)),
+    '-a', hex32(h.load), '-e', hex32(h.entry), '-n', shellQuote(nameOf(h)),
     ...(h.dataSize > 0 ? ['-d', shellQuote(parts.join(':'))] : r.subImages ? ['-s'] : ['-s', '-d', '/dev/null']),
     shellQuote(file),
   ];

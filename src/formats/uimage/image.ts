@@ -90,9 +90,7 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
     spec.parts.forEach((p, i) => writeU32BE(table, 4 * i, p.size));
     segments.push({ bytes: table });
     payloadSize += table.length;
-    const subImages: SubImage[] = [];
     spec.parts.forEach((p, i) => {
-      subImages.push({ size: p.size, offset: HEADER_SIZE + payloadSize });
       segments.push({ source: p, offset: 0, length: p.size });
       payloadSize += p.size;
       const pad = i < spec.parts.length - 1 ? (4 - (p.size % 4)) % 4 : 0;
@@ -101,7 +99,7 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
         payloadSize += pad;
       }
     });
-    return { segments, payloadSize, subImages };
+    return { segments, payloadSize, subImages: subImageLayout(spec.parts.map((p) => p.size), HEADER_SIZE + table.length) };
   }
   const data = spec.parts[0]!;
   segments.push({ source: data, offset: skip, length: data.size - skip });
@@ -118,6 +116,16 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
 
 function alignUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
+}
+
+/** Where the parts of a multi/script image lie: from the table's end, each padded to 4 bytes but the last. */
+function subImageLayout(sizes: readonly number[], tableEnd: number): SubImage[] {
+  let offset = tableEnd;
+  return sizes.map((size, i) => {
+    const sub = { size, offset };
+    offset += i < sizes.length - 1 ? alignUp(size, 4) : size;
+    return sub;
+  });
 }
 
 function imxIvt(load: number, alignedFileSize: number): Uint8Array {
@@ -280,13 +288,10 @@ async function readSizeTable(src: ByteSource, header: UImageHeader): Promise<Pic
       sizes.push(size);
     }
   }
-  const subImages: SubImage[] = [];
-  let offset = at;
-  sizes.forEach((size, i) => {
-    subImages.push({ size, offset });
-    offset += i < sizes.length - 1 ? alignUp(size, 4) : size;
-  });
-  return { subImages, tableInconsistent: !terminated || offset > end };
+  const subImages = subImageLayout(sizes, at);
+  const last = subImages.at(-1);
+  const dataEnd = last ? last.offset + last.size : at;
+  return { subImages, tableInconsistent: !terminated || dataEnd > end };
 }
 
 /** The problems of a report as errors, in U-Boot's order: magic, header CRC, size, data CRC, trailing bytes. */
