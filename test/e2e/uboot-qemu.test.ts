@@ -2,18 +2,19 @@
 // (Debian u-boot-qemu, qemu_arm) under qemu-system-arm -M virt. Recipe and expected
 // console text: /work/shared/reference/boot-in-qemu.md, section A.
 import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants as fsc, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQemu, type QemuResult } from './qemu.js';
+import { debianArmmpZImage } from '../debian-files.js';
+import { hasTool } from '../helpers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const MKIMAGE = join(ROOT, 'bin/mkimage.js');
-const CACHE = join(ROOT, '.cache'); // gitignored
 const UBOOT = '/usr/lib/u-boot/qemu_arm/u-boot.bin';
 const QEMU = 'qemu-system-arm';
 
@@ -29,19 +30,8 @@ const ENV_TEXT = [
 // Anything that means U-Boot did not hand over to the image.
 const UBOOT_FAILURE = /Bad Data CRC|Bad Header Checksum|Unknown image format|ERROR:|### ERROR/;
 
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, cmd), fsc.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 const missing = [
-  ...[QEMU, 'arm-none-eabi-as', 'arm-none-eabi-ld', 'arm-none-eabi-objcopy', 'mkenvimage'].filter((c) => !onPath(c)),
+  ...[QEMU, 'arm-none-eabi-as', 'arm-none-eabi-ld', 'arm-none-eabi-objcopy', 'mkenvimage'].filter((c) => !hasTool(c)),
   ...(existsSync(UBOOT) ? [] : [UBOOT]),
 ];
 if (missing.length > 0) {
@@ -195,44 +185,3 @@ describe.skipIf(missing.length > 0)(
     }, 240_000);
   },
 );
-
-const ZIMAGE_MAGIC = 0x016f2818; // at offset 0x24 of every ARM zImage
-
-/**
- * The Debian 12 armmp kernel (an XZ zImage), fetched once into .cache/ and reused.
- * Returns a skip reason instead when it cannot be fetched (no network/apt lists).
- */
-async function debianArmmpZImage(): Promise<string | { skip: string }> {
-  const cached = join(CACHE, 'debian12-armmp-vmlinuz');
-  const valid = async (file: string): Promise<boolean> => {
-    try {
-      return (await readFile(file)).readUInt32LE(0x24) === ZIMAGE_MAGIC;
-    } catch {
-      return false;
-    }
-  };
-  if (await valid(cached)) return cached;
-
-  if (!onPath('apt-get') || !onPath('dpkg-deb')) return { skip: 'apt-get/dpkg-deb not available to fetch the Debian kernel' };
-  await mkdir(CACHE, { recursive: true });
-  const work = await mkdtemp(join(CACHE, 'dl-'));
-  try {
-    try {
-      run('apt-get', ['download', '-q', 'debian-installer-12-netboot-armhf'], { cwd: work, timeout: 180_000 });
-    } catch (err) {
-      return { skip: `apt-get download debian-installer-12-netboot-armhf failed (offline?): ${(err as Error).message}` };
-    }
-    const deb = (await readdir(work)).find((f) => f.endsWith('.deb'));
-    if (!deb) return { skip: 'apt-get download produced no .deb' };
-    // The data tarball is ~100 MB: stream it through files rather than memory.
-    const tar = join(work, 'data.tar');
-    run('dpkg-deb', ['--fsys-tarfile', join(work, deb)], { stdout: tar });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    run('tar', ['-xOf', tar, './usr/lib/debian-installer/images/12/armhf/text/debian-installer/armhf/vmlinuz'], { stdout: tmp });
-    if (!(await valid(tmp))) throw new Error(`${deb}: extracted vmlinuz is not an ARM zImage`);
-    await rename(tmp, cached); // atomic: a concurrent or interrupted run never sees half a file
-    return cached;
-  } finally {
-    await rm(work, { recursive: true, force: true }); // keep only the 5 MiB kernel, not the 33 MB .deb
-  }
-}
