@@ -24,6 +24,8 @@ export const RULES = {
   'name-truncated': { id: 'name-truncated', severity: 'warning', summary: 'the name is longer than the 32-byte field' },
   'comp-mismatch': { id: 'comp-mismatch', severity: 'warning', summary: 'the compression label does not match the data' },
   'entry-outside': { id: 'entry-outside', severity: 'warning', summary: 'the entry point lies outside [load, load + size)' },
+  'rom-no-dtb': { id: 'rom-no-dtb', severity: 'warning', summary: 'an ARM ROM image without a DTB: the kernel gets r2 = 0' },
+  'rom-zimage-high': { id: 'rom-zimage-high', severity: 'warning', summary: 'an ARM ROM image copies the zImage outside the first 128 MiB of RAM' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

@@ -1,0 +1,98 @@
+/**
+ * The SH zImage (arch/sh/boot/compressed): a self-relocating decompressor linked at IMAGE_OFFSET, entered at its first
+ * byte. What identifies it, as kexec-tools' SH probe reads it:
+ *
+ * - a bzImage stand-in header at 0x200: a zero halfword, "HdrS" at 0x202, version 0x0202 at 0x206 (CPU byte order);
+ * - the literal pool of its startup code ends just before the nop padding (0x0009 halfwords) that reaches 0x200, with
+ *   the kexec magic word 0x400000F0, then stack_start, decompress_kernel and kernel_start_addr (the kernel's entry,
+ *   `_text + PAGE_SIZE`). The magic also tells the byte order.
+ * - startup's third instruction is `mova 1f,r0`, and the literal at 1f holds its own link-time address, so the
+ *   difference gives the link address.
+ */
+import type { Endian } from '../../asm/assembler.js';
+import type { ByteSource } from '../../bytes/source.js';
+import { UimgError, hex32 } from '../../errors.js';
+
+export const SH_HDRS_OFFSET = 0x202;
+export const SH_KEXEC_MAGIC = 0x400000f0;
+export const SH_INIT_SR = 0x500000f0;
+/** Bytes the recognition needs: the pool, the pad and the stand-in header. */
+export const SH_ZIMAGE_HEAD = 0x210;
+const PAD_WORD = 0x00090009;
+const MOVA_AT = 4;
+
+export interface ShZImage {
+  endian: Endian;
+  /** Offset of the kexec magic word in the startup code's literal pool. */
+  kexecMagicOffset: number;
+  stackStart: number;
+  decompressKernel: number;
+  /** The decompressed kernel's entry point (`_text + PAGE_SIZE`, or its physical form on 32-bit kernels). */
+  kernelEntry: number;
+  /** Where the decompressor runs (IMAGE_OFFSET); it copies itself there from wherever it starts. */
+  linkAddress?: number;
+  /** The stand-in header's version (0x0202). */
+  headerVersion: number;
+  size: number;
+}
+
+/** What is wrong with `head` as an SH zImage, or undefined when it is one. */
+function mismatch(head: Uint8Array, size: number): { field: string; offset: number; expected: string; actual: string } | undefined {
+  if (size < SH_ZIMAGE_HEAD || head.length < SH_ZIMAGE_HEAD) {
+    return { field: 'size', offset: 0, expected: `at least ${SH_ZIMAGE_HEAD} bytes`, actual: `${size} bytes` };
+  }
+  const sig = String.fromCharCode(...head.subarray(SH_HDRS_OFFSET, SH_HDRS_OFFSET + 4));
+  if (sig !== 'HdrS') return { field: 'HdrS signature', offset: SH_HDRS_OFFSET, expected: '"HdrS"', actual: JSON.stringify(sig) };
+  const magic = kexecMagicAt(head);
+  if (!magic) return { field: 'kexec magic', offset: 0, expected: `${hex32(SH_KEXEC_MAGIC)} in the literal pool before 0x200`, actual: 'not found' };
+  return undefined;
+}
+
+/** Scan back from 0x1FC over the nop padding; the fourth word before the pad must be the magic. */
+function kexecMagicAt(head: Uint8Array): { offset: number; endian: Endian } | undefined {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let last = 0x1fc;
+  while (last >= 0 && view.getUint32(last, true) === PAD_WORD) last -= 4;
+  const offset = last - 12;
+  if (offset < 0) return undefined;
+  if (view.getUint32(offset, true) === SH_KEXEC_MAGIC) return { offset, endian: 'little' };
+  if (view.getUint32(offset, false) === SH_KEXEC_MAGIC) return { offset, endian: 'big' };
+  return undefined;
+}
+
+export function isShZImage(head: Uint8Array, size: number): boolean {
+  return mismatch(head, size) === undefined;
+}
+
+/** Parse the head of an SH zImage; throws BAD_MAGIC naming the failed check. */
+export function parseShZImage(head: Uint8Array, size: number): ShZImage {
+  const bad = mismatch(head, size);
+  if (bad) {
+    throw new UimgError('BAD_MAGIC', `not an SH zImage: ${bad.field} at ${hex32(bad.offset)}: expected ${bad.expected}, found ${bad.actual}`,
+      bad, 'an SH zImage comes from `make zImage` for ARCH=sh (arch/sh/boot/zImage)');
+  }
+  const { offset, endian } = kexecMagicAt(head)!;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const le = endian === 'little';
+  const word = (at: number) => view.getUint32(at, le);
+  const mova = view.getUint16(MOVA_AT, le);
+  let linkAddress: number | undefined;
+  if ((mova & 0xff00) === 0xc700) {
+    const literal = (MOVA_AT & ~3) + 4 + (mova & 0xff) * 4;
+    if (literal + 4 <= offset) linkAddress = (word(literal) - literal) >>> 0;
+  }
+  return {
+    endian,
+    kexecMagicOffset: offset,
+    stackStart: word(offset + 4),
+    decompressKernel: word(offset + 8),
+    kernelEntry: word(offset + 12),
+    ...(linkAddress !== undefined ? { linkAddress } : {}),
+    headerVersion: view.getUint16(SH_HDRS_OFFSET + 4, le),
+    size,
+  };
+}
+
+export async function readShZImage(src: ByteSource): Promise<ShZImage> {
+  return parseShZImage(await src.read(0, SH_ZIMAGE_HEAD), src.size);
+}
