@@ -19,7 +19,7 @@ import type { Assembler } from '../../asm/assembler.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
-import type { RomLayout, RomRegion } from './sh-romimage.js';
+import type { RomLayout, RomRegion } from './layout.js';
 
 export type ArmRomArch = 'arm' | 'arm64';
 
@@ -217,7 +217,7 @@ export function planArmRom(o: ArmRomOptions, kernel: KernelFacts, dtbSize?: numb
     })),
   ];
   if (o.dtbAddress !== undefined && dtbSize === undefined) {
-    regions.push({ name: 'DTB (external)', offset: 0, size: 0, address: o.dtbAddress, use: 'data', detail: `left where the firmware put it; ${hex(o.dtbReserve)} bytes kept clear` });
+    regions.push({ name: 'DTB', offset: 0, size: 0, address: o.dtbAddress, use: 'data', detail: `not in ROM: left where the firmware put it; ${hex(o.dtbReserve)} bytes kept clear` });
   }
   const registers: Record<string, number> = arch === 'arm'
     ? { r0: 0, r1: o.machineId, r2: dtbAddress }

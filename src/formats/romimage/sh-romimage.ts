@@ -18,6 +18,7 @@ import { UimgError, hex32 } from '../../errors.js';
 import { parseShZImage, SH_ZIMAGE_HEAD, type ShZImage } from '../zimage-sh/zimage-sh.js';
 import { assembleCacheTail, assembleCommand, assembleCopyAndJump } from './sh-code.js';
 import type { ScriptCommand } from './script.js';
+import type { RomLayout, RomRegion } from './layout.js';
 import type { PageSize } from './zero-page.js';
 
 export interface ShBoard {
@@ -62,26 +63,6 @@ export function kernelText(o: Pick<ShRomOptions, 'pageOffset' | 'memoryStart' | 
   return (o.pageOffset + (o.addressMode === 32 ? 0 : o.memoryStart) + o.zeroPageOffset) >>> 0;
 }
 
-export interface RomRegion {
-  name: string;
-  /** Offset in the ROM file. */
-  offset: number;
-  size: number;
-  /** Address the bytes have at run time: where they execute, or where the stub copies them. */
-  address: number;
-  /** How the region is used: 'runs in place', 'copied', 'data'. */
-  use: 'runs in place' | 'copied' | 'data';
-  detail?: string;
-}
-
-export interface RomLayout {
-  kind: 'sh' | 'arm' | 'arm64';
-  regions: RomRegion[];
-  /** Where control ends up: the kernel (or payload) entry, with the register values handed over. */
-  entry: { address: number; registers: Record<string, number>; detail: string };
-  size: number;
-}
-
 export interface ShRomPlan {
   /** Everything before the payload: setup code, copy code, the page. */
   head: Uint8Array;
@@ -124,7 +105,7 @@ export function planShRomImage(o: ShRomOptions, payloadSize: number, zimage?: Sh
       ? [{ name: 'cache tail', offset: setupEnd, size: tailEnd - setupEnd, address: at(setupEnd), use: 'runs in place' as const, detail: `icbi @${hex32(o.icbiAddress)}` }]
       : []),
     { name: 'copy code', offset: tailEnd, size: code.length - tailEnd, address: at(tailEnd), use: 'runs in place', detail: `page -> ${hex32(text)}, then jump to the payload` },
-    { name: 'boot-parameter page', offset: code.length, size: o.pageSize, address: text, use: 'copied', detail: '_text (empty_zero_page)' },
+    { name: 'boot-parameter page', offset: code.length, size: o.pageSize, address: text, use: 'copied', detail: 'empty_zero_page, at _text' },
     {
       name: zimage ? 'zImage' : 'payload', offset: payloadOffset, size: payloadSize, address: at(payloadOffset), use: 'runs in place',
       ...(zimage?.linkAddress !== undefined ? { detail: `relocates itself to ${hex32(zimage.linkAddress)}` } : {}),

@@ -41,8 +41,10 @@ function mismatch(head: Uint8Array, size: number): { field: string; offset: numb
   if (size < SH_ZIMAGE_HEAD || head.length < SH_ZIMAGE_HEAD) {
     return { field: 'size', offset: 0, expected: `at least ${SH_ZIMAGE_HEAD} bytes`, actual: `${size} bytes` };
   }
-  const sig = String.fromCharCode(...head.subarray(SH_HDRS_OFFSET, SH_HDRS_OFFSET + 4));
-  if (sig !== 'HdrS') return { field: 'HdrS signature', offset: SH_HDRS_OFFSET, expected: '"HdrS"', actual: JSON.stringify(sig) };
+  const sig = head.subarray(SH_HDRS_OFFSET, SH_HDRS_OFFSET + 4);
+  if (String.fromCharCode(...sig) !== 'HdrS') {
+    return { field: 'HdrS signature', offset: SH_HDRS_OFFSET, expected: '48 64 72 53 ("HdrS")', actual: Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join(' ') };
+  }
   const magic = kexecMagicAt(head);
   if (!magic) return { field: 'kexec magic', offset: 0, expected: `${hex32(SH_KEXEC_MAGIC)} in the literal pool before 0x200`, actual: 'not found' };
   return undefined;
