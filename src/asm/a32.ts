@@ -63,7 +63,8 @@ export const A32 = {
   mrc15: (opc1: number, rt: Reg, crn: number, crm: number, opc2: number) => cp15(0xee100f10, opc1, rt, crn, crm, opc2),
   /** mcr p15, opc1, Rt, CRn, CRm, opc2 */
   mcr15: (opc1: number, rt: Reg, crn: number, crm: number, opc2: number) => cp15(0xee000f10, opc1, rt, crn, crm, opc2),
-  nop: () => 0xe1a00000, // mov r0, r0, as gas fills ARM code
+  /** mov r0, r0: the nop every ARM core runs (ARMv6K+ also have a hint nop, 0xe320f000) */
+  nop: () => 0xe1a00000,
 } as const;
 
 function offset12(imm: number): number {

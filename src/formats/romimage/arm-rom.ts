@@ -79,7 +79,7 @@ const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
 
-interface StubParams {
+export interface StubParams {
   machineId: number;
   dtbAddress: number;
   entry: number;
@@ -121,6 +121,11 @@ function a64Stub(p: StubParams): Assembler {
 }
 
 const STUB: Record<ArmRomArch, (p: StubParams) => Assembler> = { arm: a32Stub, arm64: a64Stub };
+
+/** The stub for these parameters (its size depends only on the number of copies). */
+export function assembleArmStub(arch: ArmRomArch, p: StubParams): Uint8Array {
+  return STUB[arch](p).assemble('little');
+}
 
 function checkAddress(value: number, arch: ArmRomArch, field: string): void {
   const max = arch === 'arm' ? 0xffffffff : 2 ** 48 - 1;
@@ -205,7 +210,7 @@ export function planArmRom(o: ArmRomOptions, kernel: KernelFacts, dtbSize?: numb
   };
   const stubSize = STUB[arch](params(entries(0))).layout().end;
   const copies = entries(alignUp(stubSize, BLOB_ALIGN));
-  const stub = STUB[arch](params(copies)).assemble('little');
+  const stub = assembleArmStub(arch, params(copies));
   const end = copies.at(-1)!.romOffset + copies.at(-1)!.length;
   const at = (offset: number) => o.romAddress + offset;
   const regions: RomRegion[] = [

@@ -54,16 +54,12 @@ export function assembleCacheTail(a: Assembler, icbiAddress: number): void {
     .align(4).label(lit).u32(icbiAddress).label(next);
 }
 
-/** Labels of the copy code that a layout needs to know. */
-export const COPY_LABELS = { dst: 'empty_zero_page_dst', extra: 'extra_data_size' } as const;
-
 /**
  * Copy the page that follows this code (PAGE_SIZE bytes, 16 a step) to `dst`, then jump to the byte after the page.
  * Ends with two literals: `dst`, and the distance from the second literal to the page (4: the page follows at once).
  */
 export function assembleCopyAndJump(a: Assembler, pageShift: number, dst: number): void {
-  const loop = a.local();
-  const { dst: dstLabel, extra } = COPY_LABELS;
+  const loop = a.local(), dstLabel = a.local(), extra = a.local();
   a.insn(PC.mova(extra)).insn(PC.movlLiteral(extra, R1)).insn(SH4.add(R1, R0)) // r0 = the page in ROM
     .insn(PC.movlLiteral(dstLabel, R1)) // r1 = _text
     .insn(SH4.movImm(pageShift - 4, R4)).insn(SH4.movImm(1, R3)).insn(SH4.shld(R4, R3)) // r3 = PAGE_SIZE / 16
