@@ -18,6 +18,7 @@ export const SH_KEXEC_MAGIC = 0x400000f0;
 export const SH_INIT_SR = 0x500000f0;
 /** Bytes the recognition needs: the pool, the pad and the stand-in header. */
 export const SH_ZIMAGE_HEAD = 0x210;
+/** Two nops, as the padding reads in either byte order. */
 const PAD_WORD = 0x00090009;
 const MOVA_AT = 4;
 
@@ -46,7 +47,7 @@ function mismatch(head: Uint8Array, size: number): { field: string; offset: numb
     return { field: 'HdrS signature', offset: SH_HDRS_OFFSET, expected: '48 64 72 53 ("HdrS")', actual: Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join(' ') };
   }
   const magic = kexecMagicAt(head);
-  if (!magic) return { field: 'kexec magic', offset: 0, expected: `${hex32(SH_KEXEC_MAGIC)} in the literal pool before 0x200`, actual: 'not found' };
+  if (!magic) return { field: 'kexec magic', offset: 0, expected: `${hex32(SH_KEXEC_MAGIC)} in the literal pool before 0x200`, actual: 'no such word' };
   return undefined;
 }
 
@@ -54,7 +55,7 @@ function mismatch(head: Uint8Array, size: number): { field: string; offset: numb
 function kexecMagicAt(head: Uint8Array): { offset: number; endian: Endian } | undefined {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   let last = 0x1fc;
-  while (last >= 0 && view.getUint32(last, true) === PAD_WORD) last -= 4;
+  while (last >= 0 && (view.getUint32(last, true) === PAD_WORD || view.getUint32(last, false) === PAD_WORD)) last -= 4;
   const offset = last - 12;
   if (offset < 0) return undefined;
   if (view.getUint32(offset, true) === SH_KEXEC_MAGIC) return { offset, endian: 'little' };
