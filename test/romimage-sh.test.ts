@@ -44,6 +44,12 @@ describe('acceptance: Linux 6.1 kfr2r09 romImage', () => {
     expect(Buffer.from(rom.subarray(GOLDEN.length)).equals(Buffer.from(zimage))).toBe(true);
   });
 
+  it('r2d (generic board, no script): copy code, literals and page are byte-identical too', async () => {
+    const golden = readFileSync(join(FIXTURES, 'romimage/r2d-romimage-head.bin'));
+    const rom = await build(options('r2d'), fakeShZImage({ linkAddress: 0x8c800000, kernelEntry: 0x8c011000 }));
+    expect(Buffer.from(rom.subarray(0, golden.length)).equals(golden)).toBe(true);
+  });
+
   it('the default page is the kernel\'s .empty_zero_page', () => {
     expect(Buffer.from(encodeZeroPage(DEFAULT_BOOT_PARAMS, 4096, 'little')).equals(Buffer.from(GOLDEN.subarray(GOLDEN_PAGE_AT)))).toBe(true);
   });

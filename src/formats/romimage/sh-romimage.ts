@@ -100,7 +100,7 @@ export function planShRomImage(o: ShRomOptions, payloadSize: number, zimage?: Sh
   const payloadOffset = head.length;
   const at = (offset: number) => (o.romAddress + offset) >>> 0;
   const regions: RomRegion[] = [
-    { name: 'setup', offset: 0, size: setupEnd, address: at(0), use: 'runs in place', detail: `${commandCount} script commands` },
+    ...(setupEnd > 0 ? [{ name: 'setup', offset: 0, size: setupEnd, address: at(0), use: 'runs in place' as const, detail: `${commandCount} script commands` }] : []),
     ...(o.icbiAddress !== undefined
       ? [{ name: 'cache tail', offset: setupEnd, size: tailEnd - setupEnd, address: at(setupEnd), use: 'runs in place' as const, detail: `icbi @${hex32(o.icbiAddress)}` }]
       : []),
