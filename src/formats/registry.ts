@@ -2,7 +2,7 @@
  * The ordered list of formats. Probing runs in this order and the first match wins; a format whose magic can sit
  * inside another's payload must come after the wrapper (a uImage often wraps a zImage, so uImage goes first).
  * Formats whose magic sits at offset 0 come before those that look further in (0x24, 0x38, 0x202), so a magic at 0
- * is never mistaken for bytes deeper in another header.
+ * is never mistaken for bytes deeper in another header; compressed streams come last.
  */
 import type { ByteSource } from '../bytes/source.js';
 import type { Finding } from '../findings.js';
@@ -13,6 +13,7 @@ import { bzImageFormat } from './bzimage/bzimage.js';
 import { arm64ImageFormat } from './image-arm64/image-arm64.js';
 import { riscvImageFormat } from './image-riscv/image-riscv.js';
 import { zImageArmFormat } from './zimage-arm/zimage-arm.js';
+import { compressedStreamFormat } from './compressed/stream.js';
 
 export interface DecodeOptions {
   /** Check what needs the whole range (a uImage's data CRC); header-only decoding reads a few KiB. */
@@ -64,7 +65,9 @@ export const PROBE_BYTES = 1024;
 
 export const FORMATS: readonly FormatModule[] = [
   uimageFormat, fdtFormat, elfFormat, bzImageFormat, arm64ImageFormat, riscvImageFormat, zImageArmFormat,
-] as FormatModule[];
+  // Last: compression magics are short (lzma's is a guess), and kernels carry them inside.
+  compressedStreamFormat,
+];
 
 export function probeFormat(head: Uint8Array, size: number): FormatModule | undefined {
   return FORMATS.find((f) => f.probe(head, size));

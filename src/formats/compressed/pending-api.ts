@@ -4,6 +4,7 @@
  */
 import { crc32 } from '../../bytes/crc32.js';
 import { readU32LE } from '../../bytes/endian.js';
+import { UimgError } from '../../errors.js';
 import { detectCompression, type CompressionMagic } from './magic.js';
 
 export interface PayloadCandidate {
@@ -35,4 +36,23 @@ export function findPayloads(bytes: Uint8Array, opts: { start?: number; end?: nu
     if (ok || opts.includeUnvalidated) out.push({ format, offset: at, confidence: ok ? 'validated' : 'magic' });
   }
   return out;
+}
+
+export async function decompress(format: string, _bytes: Uint8Array, _opts: { maxOutputBytes: number; signal?: AbortSignal }): Promise<{ data: Uint8Array; consumed?: number }> {
+  throw new UimgError('UNSUPPORTED_TYPE', `${format}: decompression arrives with branch issue3-compress`, { field: 'format', actual: format });
+}
+
+/** The final "Linux version ..." banner: the last occurrence followed by a digit (6.1+ also holds a placeholder). */
+export function findLinuxBanner(bytes: Uint8Array): { offset: number; text: string } | undefined {
+  const needle = new TextEncoder().encode('Linux version ');
+  let found: { offset: number; text: string } | undefined;
+  for (let at = bytes.indexOf(needle[0]!); at >= 0 && at + needle.length < bytes.length; at = bytes.indexOf(needle[0]!, at + 1)) {
+    if (!needle.every((b, i) => bytes[at + i] === b)) continue;
+    const next = bytes[at + needle.length]!;
+    if (next < 0x30 || next > 0x39) continue;
+    let end = at;
+    while (end < bytes.length && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
+    found = { offset: at, text: new TextDecoder().decode(bytes.subarray(at, end)) };
+  }
+  return found;
 }

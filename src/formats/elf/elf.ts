@@ -72,7 +72,7 @@ export interface Elf {
 }
 
 export function isElf(head: Uint8Array): boolean {
-  return bytesAt(head, 0, ELF_MAGIC) && (head[4] === 1 || head[4] === 2) && (head[5] === 1 || head[5] === 2);
+  return bytesAt(head, 0, ELF_MAGIC) && (head[4] === 1 || head[4] === 2) && (head[5] === 1 || head[5] === 2) && head[6] === 1;
 }
 
 interface Reader {

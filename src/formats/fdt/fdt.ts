@@ -78,6 +78,10 @@ export function isFdt(head: Uint8Array): boolean {
 export function fdtHeaderProblem(h: FdtHeader): { message: string; offset: number } | undefined {
   if (h.totalSize < FDT_HEADER_SIZE) return { message: `totalsize ${h.totalSize} is smaller than the 40-byte header`, offset: 4 };
   if (h.version < 16) return { message: `version ${h.version}: only versions 16 and 17 are read`, offset: 20 };
+  // As libfdt: a reader for version 17 can read a blob whose last compatible version is 17 or older.
+  if (h.lastCompVersion > 17 || h.lastCompVersion > h.version) {
+    return { message: `last compatible version ${h.lastCompVersion} (version ${h.version}) is not readable as version 17`, offset: 24 };
+  }
   const inside = (off: number, size: number) => off >= FDT_HEADER_SIZE && off + size <= h.totalSize;
   if (!inside(h.offMemRsvmap, 16)) return { message: `the reservation map offset ${h.offMemRsvmap} lies outside the blob`, offset: 16 };
   if (!inside(h.offDtStruct, structSize(h))) return { message: `the structure block (${structSize(h)} bytes at ${h.offDtStruct}) lies outside totalsize ${h.totalSize}`, offset: 8 };
@@ -310,13 +314,14 @@ async function decodeFdtSource(src: ByteSource, opts: { full?: boolean } = {}): 
   }
   // The whole blob up to the end of the strings block; header-only inspection stops at a limit (FIT images carry
   // kernels inside their structure block).
-  const wanted = Math.max(header.offDtStrings + header.sizeDtStrings, header.offDtStruct + structSize(header));
+  const headerProblem = fdtHeaderProblem(header);
+  const wanted = headerProblem ? FDT_HEADER_SIZE : Math.max(header.offDtStrings + header.sizeDtStrings, header.offDtStruct + structSize(header));
   const limit = opts.full ? end : Math.min(end, FDT_HEADER_ONLY_LIMIT);
   const blob = await readClamped(src, 0, Math.min(wanted, limit));
   const parsed = decodeFdt(blob);
   // A blob cut by the file's end is reported as truncated; one cut by the limit is simply read in part.
   const complete = blob.length >= wanted;
-  if (parsed.problem && complete) {
+  if (parsed.problem && (complete || headerProblem)) {
     findings.push(finding('malformed', `the device tree is broken: ${parsed.problem.message}`,
       'dtc -I dtb -O dts shows where; the blob is damaged or not a DTB', parsed.problem.offset));
   }

@@ -170,7 +170,7 @@ function byteSwapped(v: number): number {
 
 /**
  * The compressed stream: the first validated candidate between the header (or table) and the size word. With a
- * size tag the stream ends at the size word; without one, at the zImage's end (an overestimate).
+ * size tag the stream ends at (gzip: just after) the size word; without one, at the zImage's end (an overestimate).
  */
 async function locatePayload(src: ByteSource, z: ZImageArm, window: number): Promise<ZImageArm['payload']> {
   const from = z.tableOffset !== undefined && z.tableOffset >= HEADER_BYTES ? z.tableOffset : HEADER_BYTES;
@@ -180,7 +180,9 @@ async function locatePayload(src: ByteSource, z: ZImageArm, window: number): Pro
   const [first] = findPayloads(bytes, { maxCandidates: 1 });
   if (!first) return undefined;
   const offset = from + first.offset;
-  return { format: first.format, offset, length: limit - offset };
+  // gzip's own trailer is the size word; for the others the build appended it after the stream.
+  const end = z.kernelSize && first.format === 'gzip' ? limit + 4 : limit;
+  return { format: first.format, offset, length: end - offset };
 }
 
 async function decodeZImage(src: ByteSource, opts?: DecodeOptions): Promise<Decoded<ZImageArm>> {
