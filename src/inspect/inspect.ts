@@ -24,6 +24,8 @@ export const DEFAULT_MAX_BYTES = 512 << 20;
 const MAX_DEPTH = 8;
 const BANNER_CHUNK = 4 << 20;
 const BANNER_OVERLAP = 1024;
+/** 6.1+ kernels also hold a placeholder banner without the build number. */
+const FINAL_BANNER = /\) #\d+/;
 
 export interface InspectOptions {
   /** Read everything: data CRCs, decompression, the Linux banner. */
@@ -54,8 +56,8 @@ export interface InspectNode {
   value?: unknown;
   /** The CPU architecture of the code, as uImage's -A names it. */
   arch?: string;
-  /** The "Linux version ..." line (--deep), at its offset in this node. */
-  banner?: { offset: number; text: string };
+  /** The "Linux version ..." line (--deep). */
+  banner?: string;
   findings: Finding[];
   children: InspectNode[];
 }
@@ -157,15 +159,15 @@ async function decompressInto(node: InspectNode, stream: CompressedStream, src: 
   node.children.push(child);
 }
 
-/** The Linux banner in an uncompressed kernel, read in overlapping chunks; the last one found wins (6.1+ has two). */
-async function bannerIn(src: ByteSource, opts: InspectOptions): Promise<InspectNode['banner']> {
+/** The Linux banner in an uncompressed kernel, read in overlapping chunks, chosen as findLinuxBanner chooses. */
+async function bannerIn(src: ByteSource, opts: InspectOptions): Promise<string | undefined> {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  let best: InspectNode['banner'];
+  let last: string | undefined;
   for (let at = 0; at < Math.min(src.size, max); at += BANNER_CHUNK) {
     opts.signal?.throwIfAborted();
-    const chunk = await readClamped(src, at, BANNER_CHUNK + BANNER_OVERLAP);
-    const hit = findLinuxBanner(chunk);
-    if (hit) best = { offset: at + hit.offset, text: hit.text };
+    const hit = findLinuxBanner(await readClamped(src, at, BANNER_CHUNK + BANNER_OVERLAP));
+    if (hit && FINAL_BANNER.test(hit)) return hit;
+    last = hit ?? last;
   }
-  return best;
+  return last;
 }

@@ -67,9 +67,12 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
             : info.dataCrcOk === false ? 'bad data CRC' : mislabelled;
   out.push(kexecProblem ? no('kexec-tools', kexecProblem) : yes('kexec-tools', 'uImage'));
 
-  if (kernel?.arch === undefined || kernel.arch === 'arm') {
-    out.push(h.compression.id === IH_COMP.NONE ? yes('AT91Bootstrap', 'uImage', 'copies ih_size bytes to ih_load, enters at ih_ep')
-      : no('AT91Bootstrap', `${comp} compression: AT91Bootstrap loads uncompressed uImages only`));
+  // AT91 SoCs are 32-bit ARM: other kernels, and files that are not run, are not its business.
+  if ((kernel?.arch ?? h.arch.name) === 'arm' && bootable) {
+    out.push(h.compression.id !== IH_COMP.NONE ? no('AT91Bootstrap', `${comp} compression: AT91Bootstrap loads uncompressed uImages only`)
+      : type === IH_TYPE.MULTI ? no('AT91Bootstrap', 'it copies the whole data, size table first, and enters at ih_ep: a multi-file image does not run')
+        : type === IH_TYPE_KERNEL_NOLOAD ? no('AT91Bootstrap', 'it enters at ih_ep as an address; kernel_noload stores an offset there')
+          : yes('AT91Bootstrap', 'uImage', 'copies ih_size bytes to ih_load, enters at ih_ep'));
   }
   return out;
 }

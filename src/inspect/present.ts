@@ -40,7 +40,7 @@ export function nodeJson(node: InspectNode): object {
     summary: node.summary,
     ...(node.arch ? { arch: node.arch } : {}),
     ...(node.value !== undefined ? { fields: valueJson(node.value, hexFieldsOf(node)) } : {}),
-    ...(node.banner ? { banner: { offset: node.banner.offset, offsetHex: hexOf(node.banner.offset), text: node.banner.text } } : {}),
+    ...(node.banner ? { banner: node.banner } : {}),
     findings: node.findings,
     children: node.children.map(nodeJson),
   };
@@ -117,7 +117,7 @@ function nodeLines(node: InspectNode, prefix: string, last: boolean, top: boolea
   const inner = top ? prefix : prefix + (last ? '   ' : '│  ');
   const lines = [prefix + branch + head];
   lines.push(...fieldLines(node.value, hexFieldsOf(node), inner + '  '));
-  if (node.banner) lines.push(`${inner}  banner @ ${hexOf(node.banner.offset)}: ${node.banner.text}`);
+  if (node.banner) lines.push(`${inner}  banner: ${node.banner}`);
   for (const f of node.findings) lines.push(`${inner}  ! ${findingLine(f)}`);
   node.children.forEach((c, i) => lines.push(...nodeLines(c, inner, i === node.children.length - 1, false)));
   return lines;

@@ -13,7 +13,7 @@ export interface PayloadCandidate {
   compressedLength?: number;
   uncompressedSize?: number;
   sizeSource?: string;
-  confidence: 'validated' | 'magic';
+  confidence: 'validated' | 'magic-only';
 }
 
 function validated(b: Uint8Array, at: number, format: CompressionMagic['name']): boolean {
@@ -33,7 +33,7 @@ export function findPayloads(bytes: Uint8Array, opts: { start?: number; end?: nu
     const format = detectCompression(bytes.subarray(at, at + 16));
     if (!format) continue;
     const ok = validated(bytes, at, format);
-    if (ok || opts.includeUnvalidated) out.push({ format, offset: at, confidence: ok ? 'validated' : 'magic' });
+    if (ok || opts.includeUnvalidated) out.push({ format, offset: at, confidence: ok ? 'validated' : 'magic-only' });
   }
   return out;
 }
@@ -42,17 +42,19 @@ export async function decompress(format: string, _bytes: Uint8Array, _opts: { ma
   throw new UimgError('UNSUPPORTED_TYPE', `${format}: decompression arrives with branch issue3-compress`, { field: 'format', actual: format });
 }
 
-/** The final "Linux version ..." banner: the last occurrence followed by a digit (6.1+ also holds a placeholder). */
-export function findLinuxBanner(bytes: Uint8Array): { offset: number; text: string } | undefined {
+/** The banner with a build number ("#1 SMP ..."), else the last one (6.1+ also holds a placeholder). */
+export function findLinuxBanner(bytes: Uint8Array): string | undefined {
   const needle = new TextEncoder().encode('Linux version ');
-  let found: { offset: number; text: string } | undefined;
+  let last: string | undefined;
   for (let at = bytes.indexOf(needle[0]!); at >= 0 && at + needle.length < bytes.length; at = bytes.indexOf(needle[0]!, at + 1)) {
     if (!needle.every((b, i) => bytes[at + i] === b)) continue;
     const next = bytes[at + needle.length]!;
     if (next < 0x30 || next > 0x39) continue;
     let end = at;
     while (end < bytes.length && bytes[end] !== 0 && bytes[end] !== 0x0a) end++;
-    found = { offset: at, text: new TextDecoder().decode(bytes.subarray(at, end)) };
+    const line = new TextDecoder().decode(bytes.subarray(at, end));
+    if (/\) #\d+/.test(line)) return line;
+    last = line;
   }
-  return found;
+  return last;
 }

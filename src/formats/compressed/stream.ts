@@ -17,11 +17,14 @@ export interface CompressedStream {
 }
 
 /** Compression names as the registry's format ids: a node whose format is one of these can be decompressed. */
+/** Enough of a stream for its header checks and a short trial decode. */
+const STREAM_HEAD = 64 << 10;
+
 export const COMPRESSION_FORMATS: ReadonlySet<string> = new Set([...COMPRESSION_MAGICS.map((m) => m.name), 'lzma']);
 
 async function decodeStream(src: ByteSource): Promise<Decoded<CompressedStream>> {
-  const head = await src.read(0, 64);
-  const [c] = findPayloads(head, { end: 1, includeUnvalidated: true });
+  const head = await src.read(0, STREAM_HEAD);
+  const c = findPayloads(head, { includeUnvalidated: true }).find((p) => p.offset === 0);
   const value: CompressedStream = { compression: c?.format ?? 'unknown' };
   if (c?.uncompressedSize !== undefined) {
     value.uncompressedSize = c.uncompressedSize;
@@ -38,6 +41,6 @@ export const compressedStreamFormat: FormatModule<CompressedStream> = {
   id: 'compressed',
   name: 'compressed stream (gzip, bzip2, lzma, xz, lzo, lz4, zstd)',
   signatures: COMPRESSION_MAGICS.map((m) => ({ bytes: m.magic, at: 0 })),
-  probe: (head) => findPayloads(head, { end: 1 }).length > 0,
+  probe: (head) => findPayloads(head, { maxCandidates: 1 })[0]?.offset === 0,
   decode: decodeStream,
 };
