@@ -23,7 +23,8 @@ class TrialDone extends Error {}
 
 /**
  * A bounded trial decode of the stream at `at`: true if the decoder reaches TRIAL_OUTPUT bytes of output, or the
- * stream's end, or the end of the prefix it was given, without an error.
+ * stream's end, or decodes something before its input runs out (the prefix it was given, or the range), without an
+ * error.
  */
 function trialDecodes(codec: Codec, bytes: Uint8Array, at: number, end: number): boolean {
   if (!codec.syncSteps) return true;
@@ -38,8 +39,7 @@ function trialDecodes(codec: Codec, bytes: Uint8Array, at: number, end: number):
     return true;
   } catch (e) {
     if (e instanceof TrialDone) return true;
-    // A prefix of a longer stream ends early: fine if it decoded something first.
-    return stop < end && produced > 0 && (e as { code?: string }).code === 'TRUNCATED';
+    return produced > 0 && (e as { code?: string }).code === 'TRUNCATED';
   } finally {
     run.return(undefined);
   }
