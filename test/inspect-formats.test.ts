@@ -64,7 +64,7 @@ describe('ARM zImage', () => {
     // The decoys at 0x140 (xz) and 0x160 (gzip) are skipped; what is left decompresses to the kernel.
     expect(z.payload).toEqual({ format: 'xz', offset: 0x181, length: u32(b, table + 8) - 0x181 });
     expect(new Uint8Array(tool('xz', ['-dc'], b.subarray(0x181, u32(b, table + 8))))).toEqual(kernel);
-    expect(parts).toEqual([{ name: 'payload', offset: 0x181, length: z.payload!.length, format: 'xz', uncompressedSize: kernel.length, sizeSource: 'zImage size tag' }]);
+    expect(parts).toEqual([{ name: 'payload', offset: 0x181, length: z.payload!.length, format: 'xz', uncompressedSize: kernel.length, sizeSource: 'zimage-size-tag' }]);
     expect(findings).toEqual([]);
   });
 
@@ -162,7 +162,7 @@ describe('x86 bzImage', () => {
     expect(arch).toBe('x86_64');
     const end = pm + u32(b, 0x248) + u32(b, 0x24c);
     const elf = tool('xz', ['-dc'], b.subarray(pm + u32(b, 0x248), end - 4));
-    expect(parts).toEqual([{ name: 'payload', offset: pm + u32(b, 0x248), length: u32(b, 0x24c), uncompressedSize: elf.length, sizeSource: 'size trailer' }]);
+    expect(parts).toEqual([{ name: 'payload', offset: pm + u32(b, 0x248), length: u32(b, 0x24c), uncompressedSize: elf.length, sizeSource: 'bzimage-size-trailer' }]);
   });
 
   it('reports a payload that runs past the end', async () => {

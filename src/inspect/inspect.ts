@@ -8,10 +8,10 @@
  * decompresses, bounded by `maxBytes`.
  */
 import { fromBytes, readClamped, subSource, type ByteSource } from '../bytes/source.js';
-import { UimgError, isUimgError } from '../errors.js';
+import { UimgError, isUimgError, type ErrorCode } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { COMPRESSION_FORMATS, compressedStreamFormat, type CompressedStream } from '../formats/compressed/stream.js';
-import { decompress, findLinuxBanner } from '../formats/compressed/pending-api.js';
+import { decompress, findLinuxBanner } from '../formats/compressed/index.js';
 import { FORMATS, PROBE_BYTES, probeFormat, type FormatModule, type Part } from '../formats/registry.js';
 import { loaderVerdicts, type LoaderVerdict } from './loaders.js';
 import { crossLayerFindings } from './rules.js';
@@ -23,6 +23,8 @@ export const DEFAULT_MAX_BYTES = 512 << 20;
 /** Containers nest a few levels at most (uImage > zImage > xz > Image); deeper is a crafted file. */
 const MAX_DEPTH = 8;
 const BANNER_CHUNK = 4 << 20;
+/** Errors that end the inspection (a limit, a cancel) rather than becoming a finding about the file. */
+const STOPPING: ReadonlySet<ErrorCode> = new Set(['SIZE_LIMIT', 'TIMED_OUT', 'ABORTED']);
 const BANNER_OVERLAP = 1024;
 /** 6.1+ kernels also hold a placeholder banner without the build number. */
 const FINAL_BANNER = /\) #\d+/;
@@ -100,7 +102,7 @@ async function inspectRange(src: ByteSource, where: Where, opts: InspectOptions,
   try {
     decoded = await module.decode(src, { full: opts.deep === true, scanWindow: opts.scanWindow });
   } catch (e) {
-    if (!isUimgError(e) || e.code === 'SIZE_LIMIT') throw e;
+    if (!isUimgError(e) || STOPPING.has(e.code)) throw e;
     node.format = module.id;
     node.summary = module.name;
     node.findings.push(finding('malformed', e.message, e.hint, e.data.offset));
@@ -143,12 +145,12 @@ async function decompressInto(node: InspectNode, stream: CompressedStream, src: 
     const input = await readBounded(src, opts, `the ${stream.compression} stream`);
     ({ data } = await decompress(stream.compression, input, { maxOutputBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, signal: opts.signal }));
   } catch (e) {
-    if (!isUimgError(e) || e.code === 'SIZE_LIMIT') throw e;
-    node.findings.push(finding('malformed', `the ${stream.compression} stream does not decompress: ${e.message}`, e.hint ?? 'the payload is damaged', node.offset));
+    if (!isUimgError(e) || STOPPING.has(e.code)) throw e;
+    if (e.code === 'UNSUPPORTED_COMPRESSION') stream.notDecompressed = e.message;
+    else node.findings.push(finding('malformed', `the ${stream.compression} stream does not decompress: ${e.message}`, e.hint ?? 'the payload is damaged', node.offset));
     return;
   }
-  const value = stream as CompressedStream & { decompressedSize?: number };
-  value.decompressedSize = data.length;
+  stream.decompressedSize = data.length;
   if (stream.uncompressedSize !== undefined && stream.uncompressedSize !== data.length) {
     node.findings.push(finding('malformed', `the stream decompresses to ${data.length} bytes, the ${stream.sizeSource} says ${stream.uncompressedSize}`,
       'the payload or its size record is damaged'));

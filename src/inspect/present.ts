@@ -111,7 +111,7 @@ function findingLine(f: Finding): string {
 }
 
 function nodeLines(node: InspectNode, prefix: string, last: boolean, top: boolean): string[] {
-  const where = `${node.space === 'decompressed' ? 'decompressed ' : ''}@ ${hexOf(node.offset)}, ${node.length} bytes`;
+  const where = node.space === 'decompressed' && node.offset === 0 ? `${node.length} bytes` : `@ ${hexOf(node.offset)}, ${node.length} bytes`;
   const head = top ? `${node.summary} (${node.length} bytes)` : `${node.name} ${where}: ${node.summary}`;
   const branch = top ? '' : last ? '└─ ' : '├─ ';
   const inner = top ? prefix : prefix + (last ? '   ' : '│  ');

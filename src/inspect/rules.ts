@@ -59,7 +59,7 @@ export function kernelOf(node: InspectNode | undefined): InspectNode | undefined
 
 /** The decompressed size a stream node knows: measured (--deep) or recorded. */
 export function streamSize(node: InspectNode): { size: number; measured: boolean } | undefined {
-  const v = node.value as CompressedStream & { decompressedSize?: number };
+  const v = node.value as CompressedStream;
   if (v.decompressedSize !== undefined) return { size: v.decompressedSize, measured: true };
   if (v.uncompressedSize !== undefined) return { size: v.uncompressedSize, measured: false };
   return undefined;

@@ -139,7 +139,7 @@ async function decodeBzImage(src: ByteSource): Promise<Decoded<BzImage>> {
     } else if (h.payloadLength >= 4) {
       // The build appends the decompressed size to every payload (gzip's ISIZE is the same word).
       const sizeWord = readU32LE(await src.read(end - 4, 4), 0);
-      parts.push({ name: 'payload', offset: h.payloadFileOffset, length: h.payloadLength, uncompressedSize: sizeWord, sizeSource: 'size trailer' });
+      parts.push({ name: 'payload', offset: h.payloadFileOffset, length: h.payloadLength, uncompressedSize: sizeWord, sizeSource: 'bzimage-size-trailer' });
     }
   }
   if (h.protectedModeOffset > src.size) {

@@ -8,7 +8,7 @@
 import { readU32BE, readU32LE } from '../../bytes/endian.js';
 import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { finding, type Finding } from '../../findings.js';
-import { findPayloads } from '../compressed/pending-api.js';
+import { findPayloads } from '../compressed/index.js';
 import { FDT_HEADER_SIZE, FDT_MAGIC } from '../fdt/fdt.js';
 import type { Decoded, DecodeOptions, FormatModule, Part } from '../registry.js';
 
@@ -191,7 +191,7 @@ async function decodeZImage(src: ByteSource, opts?: DecodeOptions): Promise<Deco
   if (z.payload) {
     parts.push({
       name: 'payload', offset: z.payload.offset, length: z.payload.length, format: z.payload.format,
-      ...(z.kernelSize ? { uncompressedSize: z.kernelSize.decompressedSize, sizeSource: 'zImage size tag' } : {}),
+      ...(z.kernelSize ? { uncompressedSize: z.kernelSize.decompressedSize, sizeSource: 'zimage-size-tag' } : {}),
     });
   }
   if (z.appendedDtb) {
