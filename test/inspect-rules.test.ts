@@ -122,6 +122,12 @@ describe('inspection rules', () => {
     expect(await rulesOf(await uimage([f('bzimage.bin')], { arch: IH_ARCH.ARM }))).toContain('arch-mismatch');
   });
 
+  it('bootm-len also covers what booti decompresses: a compressed arm64 Image (--deep)', async () => {
+    expect(await rulesOf(f('image-arm64.gz'), { deep: true, bootmLen: 32 << 10 })).toEqual(['bootm-len']);
+    expect(await rulesOf(f('image-arm64.gz'), { deep: true })).toEqual([]);
+    expect(await rulesOf(f('image-arm64.gz'), { bootmLen: 32 << 10 })).toEqual([]); // what it holds is unknown without --deep
+  });
+
   it('checks a kernel_noload entry as an offset into the data', async () => {
     const noload = (entry: number) => uimage([f('zimage-xz.bin')], { type: 14, load: 0, entry });
     expect(await rulesOf(await noload(0))).not.toContain('entry-outside');

@@ -28,6 +28,23 @@ export function crossLayerFindings(root: InspectNode, opts: InspectOptions): voi
     if (node.format === 'uimage') uimageRules(node, opts);
     if (node.format === 'zimage-arm') zimageLayoutRules(node, parent, opts);
   });
+  if (isStream(root)) bootiRules(root, opts);
+}
+
+function bootmLenFinding(node: InspectNode, size: { size: number; measured: boolean }, bootmLen: number, command: string) {
+  node.findings.push(finding('bootm-len',
+    `the kernel decompresses to ${size.size} bytes (${size.measured ? 'measured' : `from the ${(node.value as CompressedStream).sizeSource}`}), more than BOOTM_LEN ${bootmLen} (${hex32(bootmLen)}) that ${command} decompresses into`,
+    'U-Boot stops with "Image too large: increase CONFIG_SYS_BOOTM_LEN": raise it in U-Boot (--bootm-len tells uimg), or ship the kernel uncompressed'));
+}
+
+/** A compressed arm64/RISC-V Image for booti: U-Boot decompresses it within BOOTM_LEN too. */
+function bootiRules(node: InspectNode, opts: InspectOptions): void {
+  const kernel = kernelOf(node);
+  const size = streamSize(node);
+  const bootmLen = opts.bootmLen ?? DEFAULT_BOOTM_LEN;
+  if ((kernel?.format === 'image-arm64' || kernel?.format === 'image-riscv') && size && size.size > bootmLen) {
+    bootmLenFinding(node, size, bootmLen, 'booti');
+  }
 }
 
 function walk(node: InspectNode, visit: (n: InspectNode, parent?: InspectNode) => void, parent?: InspectNode): void {
@@ -94,11 +111,7 @@ function uimageRules(node: InspectNode, opts: InspectOptions): void {
   }
   const size = isStream(payload) ? streamSize(payload) : undefined;
   const bootmLen = opts.bootmLen ?? DEFAULT_BOOTM_LEN;
-  if (kernelType && h.compression.id !== IH_COMP.NONE && size && size.size > bootmLen) {
-    node.findings.push(finding('bootm-len',
-      `the kernel decompresses to ${size.size} bytes (${size.measured ? 'measured' : `from the ${(payload.value as CompressedStream).sizeSource}`}), more than BOOTM_LEN ${bootmLen} (${hex32(bootmLen)})`,
-      'U-Boot stops with "Image too large: increase CONFIG_SYS_BOOTM_LEN": raise it in U-Boot, or ship the kernel uncompressed (an ARM zImage decompresses itself)'));
-  }
+  if (kernelType && h.compression.id !== IH_COMP.NONE && size && size.size > bootmLen) bootmLenFinding(payload, size, bootmLen, 'bootm');
 }
 
 /**
