@@ -92,7 +92,8 @@ function fieldLines(v: unknown, hexFields: ReadonlySet<string>, indent: string):
       }
     } else {
       const hex = (v as Record<string, unknown>)[`${key}Hex`];
-      out.push(`${indent}${key}: ${typeof hex === 'string' ? `${hex} (${field})` : scalar(key, field, hexFields)}`);
+      const numeric = typeof field === 'number' || typeof field === 'bigint';
+      out.push(`${indent}${key}: ${numeric && typeof hex === 'string' ? `${hex} (${field})` : scalar(key, field, hexFields)}`);
     }
   }
   return out;
