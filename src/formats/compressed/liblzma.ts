@@ -4,7 +4,7 @@
  */
 import {
   LZMA_BUF_ERROR, LZMA_DATA_ERROR, LZMA_FINISH, LZMA_FORMAT_ERROR, LZMA_MEMLIMIT_ERROR, LZMA_MEM_ERROR, LZMA_OK,
-  LZMA_OPTIONS_ERROR, LZMA_STREAM_END, WasmLzmaStream, autoDecoderInit, code, copyFromWasm, copyToWasm, end, initModule,
+  LZMA_OPTIONS_ERROR, LZMA_STREAM_END, WasmLzmaStream, autoDecoderInit, code, copyToWasm, end, initModule,
   type LZMAModule,
 } from 'node-liblzma/wasm';
 import { UimgError } from '../../errors.js';
@@ -53,7 +53,7 @@ export function liblzmaSteps(format: 'xz' | 'lzma'): () => Promise<DecodeSteps> 
           stream.setOutput(outPtr, OUT_CHUNK);
           const status = code(stream, LZMA_FINISH);
           const produced = OUT_CHUNK - stream.availOut;
-          if (produced > 0) emit(copyFromWasm(module, outPtr, produced));
+          if (produced > 0) emit(module.HEAPU8.subarray(outPtr, outPtr + produced));
           if (status === LZMA_STREAM_END) return stream.totalIn;
           if (status !== LZMA_OK) throw lzmaError(format, status, stream.totalIn, input.length);
           yield;
