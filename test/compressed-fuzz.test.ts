@@ -5,19 +5,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UimgError, decompress, findLinuxBanner, findPayloads, type Compression } from '../src/index.js';
+import { STREAMS as ALL_STREAMS } from './compressed-streams.js';
 import { fixture } from './helpers.js';
 
 const SEED = 20_260_703;
 const RUNS = 120;
-const STREAMS: { file: string; format: Compression }[] = [
-  { file: 'input.txt.gz', format: 'gzip' },
-  { file: 'input.txt.bz2', format: 'bzip2' },
-  { file: 'input.txt.arm.xz', format: 'xz' },
-  { file: 'input.txt.lzma', format: 'lzma' },
-  { file: 'input.txt.lzo', format: 'lzo' },
-  { file: 'input.txt.lz4', format: 'lz4' },
-  { file: 'input.txt.zst', format: 'zstd' },
-];
+/** One stream per format (the plain xz and the piped zstd add little here). */
+const STREAMS = ALL_STREAMS.filter((s) => s.file !== 'input.txt.xz' && s.file !== 'input.txt.stdin.zst');
 
 /** Half the time a cut, then up to 4 bytes XORed with a non-zero value (positions wrap around the cut length). */
 const arbDamage = fc.record({

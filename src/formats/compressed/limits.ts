@@ -1,4 +1,5 @@
 /** Bounded decompression: output size and abort checks, and the typed errors of a failed decode. */
+import { concatBytes } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
 import type { Compression, DecompressLimits } from './types.js';
 
@@ -48,13 +49,7 @@ export class BoundedOutput {
 
   result(): Uint8Array {
     if (this.buffer) return this.total === this.buffer.length ? this.buffer : this.buffer.slice(0, this.total);
-    const data = new Uint8Array(this.total);
-    let at = 0;
-    for (const c of this.chunks) {
-      data.set(c, at);
-      at += c.length;
-    }
-    return data;
+    return concatBytes(this.chunks);
   }
 }
 
