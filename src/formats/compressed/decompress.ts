@@ -29,6 +29,7 @@ export async function decompress(format: Compression, bytes: Uint8Array, limits:
     throw sizeLimitError(format, limits.maxOutputBytes, shape.uncompressedSize);
   }
   const steps = await codec.loadSteps();
+  throwIfAborted(format, limits.signal);
   const out = new BoundedOutput(format, limits, shape.uncompressedSize);
   const run = steps(bytes, out.push);
   try {
