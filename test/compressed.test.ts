@@ -1,47 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { UimgError, decompress, extractIkconfig, findLinuxBanner, findPayloads, type Compression } from '../src/index.js';
+import { UimgError, concatBytes, decompress, extractIkconfig, findLinuxBanner, findPayloads, type Compression } from '../src/index.js';
+import { STREAMS, junk } from './compressed-streams.js';
 import { fixture } from './helpers.js';
 
 const INPUT = fixture('compressed/input.txt');
 const LIMITS = { maxOutputBytes: 1 << 20 };
 
-/** Every fixture made by the real tools (fixtures/compressed/PROVENANCE.md), with its format. */
-const STREAMS: { file: string; format: Compression }[] = [
-  { file: 'input.txt.gz', format: 'gzip' },
-  { file: 'input.txt.bz2', format: 'bzip2' },
-  { file: 'input.txt.xz', format: 'xz' },
-  { file: 'input.txt.arm.xz', format: 'xz' },
-  { file: 'input.txt.lzma', format: 'lzma' },
-  { file: 'input.txt.lzo', format: 'lzo' },
-  { file: 'input.txt.lz4', format: 'lz4' },
-  { file: 'input.txt.zst', format: 'zstd' },
-  { file: 'input.txt.stdin.zst', format: 'zstd' },
-];
 const DECODABLE = STREAMS.filter((s) => s.format !== 'lzo');
-
-/** Deterministic random-looking bytes (xorshift32), so failures reproduce. */
-function junk(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = Math.imul(seed, 0x9e3779b1) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 const le32 = (n: number) => Uint8Array.of(n, n >>> 8, n >>> 16, n >>> 24);
 const ascii = (s: string) => new TextEncoder().encode(s);
 

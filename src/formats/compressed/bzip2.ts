@@ -39,14 +39,13 @@ const decodeSteps: DecodeSteps = function* (input, emit) {
     },
     eof: () => pos >= input.length,
   };
-  let chunk = new Uint8Array(OUT_CHUNK);
+  const chunk = new Uint8Array(OUT_CHUNK);
   let used = 0;
   const sink = {
     writeByte(byte: number): void {
       chunk[used++] = byte;
       if (used === OUT_CHUNK) {
         emit(chunk);
-        chunk = new Uint8Array(OUT_CHUNK);
         used = 0;
       }
     },

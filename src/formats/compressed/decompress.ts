@@ -29,7 +29,8 @@ export async function decompress(format: Compression, bytes: Uint8Array, limits:
     throw sizeLimitError(format, limits.maxOutputBytes, shape.uncompressedSize);
   }
   const steps = await codec.loadSteps();
-  const out = new BoundedOutput(format, limits);
+  throwIfAborted(format, limits.signal);
+  const out = new BoundedOutput(format, limits, shape.uncompressedSize);
   const run = steps(bytes, out.push);
   try {
     for (;;) {

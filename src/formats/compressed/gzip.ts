@@ -55,8 +55,8 @@ const inflateSteps: DecodeSteps = function* (input, emit) {
     strm.input = input;
     strm.next_in = 0;
     strm.avail_in = input.length;
+    strm.output = new Uint8Array(OUT_CHUNK);
     for (;;) {
-      strm.output = new Uint8Array(OUT_CHUNK);
       strm.next_out = 0;
       strm.avail_out = OUT_CHUNK;
       const status = zlibInflate(strm, Z_NO_FLUSH);

@@ -1,4 +1,5 @@
 /** Bounded decompression: output size and abort checks, and the typed errors of a failed decode. */
+import { concatBytes } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
 import type { Compression, DecompressLimits } from './types.js';
 
@@ -6,20 +7,32 @@ import type { Compression, DecompressLimits } from './types.js';
 const YIELD_EVERY_BYTES = 2 << 20;
 const YIELD_EVERY_STEPS = 16;
 
-/** Collects decoded output, refusing to hold more than the limit, and yields to the event loop now and then. */
+/**
+ * Collects decoded output, refusing to hold more than the limit, and yields to the event loop now and then. With the
+ * size the headers announce (already checked against the limit) it fills one buffer of that size, so a kernel is not
+ * held twice; it still copes with a stream that turns out longer or shorter.
+ */
 export class BoundedOutput {
-  private readonly chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = [];
+  private buffer: Uint8Array | undefined;
   private total = 0;
   private bytesSinceYield = 0;
   private stepsSinceYield = 0;
 
-  constructor(private readonly format: Compression, private readonly limits: DecompressLimits) {}
+  constructor(private readonly format: Compression, private readonly limits: DecompressLimits, expectedSize?: number) {
+    if (expectedSize !== undefined && expectedSize <= limits.maxOutputBytes) this.buffer = new Uint8Array(expectedSize);
+  }
 
-  /** Takes ownership of `chunk`. Throws SIZE_LIMIT once the total would pass the limit. */
+  /** Copies `chunk` (the decoder may reuse it). Throws SIZE_LIMIT once the total would pass the limit. */
   readonly push = (chunk: Uint8Array): void => {
     if (chunk.length === 0) return;
     if (this.total + chunk.length > this.limits.maxOutputBytes) throw sizeLimitError(this.format, this.limits.maxOutputBytes);
-    this.chunks.push(chunk);
+    if (this.buffer && this.total + chunk.length > this.buffer.length) {
+      this.chunks = [this.buffer.subarray(0, this.total)];
+      this.buffer = undefined;
+    }
+    if (this.buffer) this.buffer.set(chunk, this.total);
+    else this.chunks.push(chunk.slice());
     this.total += chunk.length;
     this.bytesSinceYield += chunk.length;
   };
@@ -35,15 +48,8 @@ export class BoundedOutput {
   }
 
   result(): Uint8Array {
-    if (this.chunks.length === 1) return this.chunks[0]!;
-    const data = new Uint8Array(this.total);
-    let at = 0;
-    for (const c of this.chunks) {
-      data.set(c, at);
-      at += c.length;
-    }
-    this.chunks.length = 0;
-    return data;
+    if (this.buffer) return this.total === this.buffer.length ? this.buffer : this.buffer.slice(0, this.total);
+    return concatBytes(this.chunks);
   }
 }
 

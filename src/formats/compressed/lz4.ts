@@ -99,7 +99,7 @@ const decodeSteps: DecodeSteps = function* (input, emit) {
     }
     const produced = decompressBlock(input, scratch, block.start, block.length, 0);
     if (produced !== size) throw corruptStream('lz4', `block ${i} decodes to ${produced} bytes, not ${size}`, block.start - 4);
-    emit(scratch.slice(0, produced));
+    emit(scratch.subarray(0, produced));
     yield;
   }
   if (truncated) throw truncatedStream('lz4', input.length);

@@ -35,8 +35,8 @@ export interface StreamShape {
 }
 
 /**
- * A decoder as a step function: it decodes `input` from its start, hands each piece of output to `emit` (which may
- * throw to stop it), yields between pieces so the caller can check limits, and returns the number of input bytes the
+ * A decoder as a step function: it decodes `input` from its start, hands each piece of output to `emit` (which copies
+ * it, so the decoder may reuse its buffer, and may throw to stop it), yields between pieces so the caller can check limits, and returns the number of input bytes the
  * stream used (undefined when the library does not say).
  */
 export type DecodeSteps = (input: Uint8Array, emit: (chunk: Uint8Array) => void) => Generator<void, number | undefined, void>;

@@ -75,9 +75,14 @@ function probe(b: Uint8Array, at: number, end: number): StreamShape | undefined 
 
 const decodeSteps: DecodeSteps = function* (input, emit) {
   // fzstd would read on into whatever follows the frame (the kernel appends its size), so give it the frame only.
-  const length = probe(input, 0, input.length)?.compressedLength;
+  const shape = probe(input, 0, input.length);
+  const length = shape?.compressedLength;
   const frame = length === undefined ? input : input.subarray(0, length);
-  const decoder = new Decompress((chunk) => emit(chunk));
+  let produced = 0;
+  const decoder = new Decompress((chunk) => {
+    produced += chunk.length;
+    emit(chunk);
+  });
   try {
     for (let p = 0; p < frame.length; p += PUSH_CHUNK) {
       decoder.push(frame.subarray(p, p + PUSH_CHUNK), p + PUSH_CHUNK >= frame.length);
@@ -90,6 +95,10 @@ const decodeSteps: DecodeSteps = function* (input, emit) {
     throw e;
   }
   if (length === undefined) throw truncatedStream('zstd', input.length);
+  // fzstd checks neither the frame's content size nor its checksum; the size at least is checked here.
+  if (shape?.uncompressedSize !== undefined && produced !== shape.uncompressedSize) {
+    throw corruptStream('zstd', `the frame decodes to ${produced} bytes, its header says ${shape.uncompressedSize}`);
+  }
   return length;
 };
 
