@@ -9,6 +9,10 @@ export const ErrorCodes = [
   'TRUNCATED',
   'TRAILING_BYTES',
   'SIZE_LIMIT',
+  'CORRUPT_STREAM',
+  'UNSUPPORTED_COMPRESSION',
+  'TIMED_OUT',
+  'ABORTED',
   'UNKNOWN_NAME',
   'BAD_VALUE',
   'EMPTY_INPUT',
@@ -19,6 +23,7 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  'MALFORMED',
   'BAD_SCRIPT',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];

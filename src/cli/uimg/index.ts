@@ -6,6 +6,7 @@ import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
 import { romimageBuilder } from './romimage.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
+import { inspectBuilder, inspectCommand } from './inspect.js';
 
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
@@ -32,6 +33,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
       .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', romimageBuilder(handle), () => undefined)
       .demandCommand(1, 'name a command')
       .strict()
