@@ -38,6 +38,7 @@ export const RULES = {
   'kexec-refuses': { id: 'kexec-refuses', severity: 'info', summary: 'kexec-tools (2.0.25, kexec_load) does not load this kernel file' },
   'at91bootstrap-refuses': { id: 'at91bootstrap-refuses', severity: 'info', summary: 'AT91Bootstrap does not boot this file (it takes an uncompressed uImage or an ARM zImage)' },
   'rom-no-dtb': { id: 'rom-no-dtb', severity: 'warning', summary: 'an ARM ROM image without a DTB: the kernel gets r2 = 0' },
+  'romimage-page': { id: 'romimage-page', severity: 'warning', summary: 'an SH romImage\'s boot-parameter page lacks the "SE?" marker, has bytes outside its fields, or an unterminated command line' },
   'rom-zimage-high': { id: 'rom-zimage-high', severity: 'warning', summary: 'an ARM ROM image copies the zImage outside the first 128 MiB of RAM' },
 } as const satisfies Record<string, Rule>;
 

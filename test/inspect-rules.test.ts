@@ -10,6 +10,7 @@ import { IH_ARCH } from '../src/formats/uimage/tables.js';
 import { inspect, type InspectOptions } from '../src/inspect/inspect.js';
 import { allFindings } from '../src/inspect/present.js';
 import { fixture } from './helpers.js';
+import { shRomImage } from './romimage-build.js';
 
 const f = (name: string) => fixture(`inspect/${name}`);
 const rulesOf = async (bytes: Uint8Array, opts: InspectOptions = {}) => allFindings((await inspect(fromBytes(bytes), opts)).root).map((x) => x.rule);
@@ -84,6 +85,10 @@ const CASES: Partial<Record<RuleId, Case>> = {
     fire: async () => [f('uimage-multi.img')],
     quiet: async () => [f('uimage-zimage.img')],
   },
+  'romimage-page': {
+    fire: async () => [await shRomImage({ marker: 0 })],
+    quiet: async () => [await shRomImage()],
+  },
   'at91bootstrap-refuses': {
     fire: async () => [await uimage([f('image-arm64.gz')], { comp: 1 })],
     quiet: async () => [f('uimage-zimage.img')],
@@ -91,7 +96,8 @@ const CASES: Partial<Record<RuleId, Case>> = {
 };
 
 describe('inspection rules', () => {
-  const creationRules = ['implicit-arch', 'implicit-comp', 'name-truncated']; // uimg create's, tested with it
+  // uimg create's and uimg romimage's, tested with them
+  const creationRules = ['implicit-arch', 'implicit-comp', 'name-truncated', 'rom-no-dtb', 'rom-zimage-high'];
   it('has a fire/quiet case for every rule', () => {
     expect(Object.keys(RULES).filter((r) => !creationRules.includes(r)).sort()).toEqual(Object.keys(CASES).sort());
   });

@@ -7,8 +7,10 @@ import type { Argv } from 'yargs';
 import type { Endian } from '../../asm/assembler.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
-import { planArmRom, writeArmRom, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, type ArmRomArch, type KernelFacts } from '../../formats/romimage/arm-rom.js';
-import { arm64ImageFactsMinimal, armZImageFactsMinimal, KERNEL_HEAD_SIZE } from '../../formats/romimage/kernel-headers.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, fdtHeaderProblem, isFdt } from '../../formats/fdt/fdt.js';
+import {
+  planArmRom, writeArmRom, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, KERNEL_HEAD_SIZE, type ArmRomArch, type KernelFacts,
+} from '../../formats/romimage/arm-rom.js';
 import { formatRomLayout, type RomLayout } from '../../formats/romimage/layout.js';
 import { formatScript, parseScript, scriptCommands, type Script } from '../../formats/romimage/script.js';
 import { formatRomimageHeader, formatSetupAsm } from '../../formats/romimage/script-asm.js';
@@ -304,20 +306,19 @@ function armBuilder(arch: ArmRomArch) {
     .option('machine-id', { type: 'string', hidden: arch === 'arm64', describe: `ARM machine type in r1 (default ${hex32(DEFAULT_MACHINE_ID)}: DT boots ignore it)` }) as unknown as Argv<ArmArgs>;
 }
 
-const FDT_MAGIC = 0xd00dfeed;
-
-/** The DTB's own length (totalsize), after checking the FDT magic. */
+/** The DTB's own length (totalsize), after checking its header. */
 async function dtbLength(src: ByteSource, file: string): Promise<number> {
-  const head = await src.read(0, 8);
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (head.length < 8 || view.getUint32(0) !== FDT_MAGIC) {
-    throw new UimgError('BAD_MAGIC', `${file}: not a DTB: expected the FDT magic ${hex32(FDT_MAGIC)}`, { file, field: 'magic', offset: 0, expected: hex32(FDT_MAGIC), actual: head.length < 4 ? 'short file' : hex32(view.getUint32(0)) }, 'dtc -I dts -O dtb makes one');
+  const head = await src.read(0, FDT_HEADER_SIZE);
+  if (!isFdt(head)) {
+    throw new UimgError('BAD_MAGIC', `${file}: not a DTB: no FDT magic 0xd00dfeed at 0`, { file, field: 'magic', offset: 0, expected: '0xd00dfeed' }, 'dtc -I dts -O dtb makes one');
   }
-  const total = view.getUint32(4);
-  if (total > src.size || total < 40) {
-    throw new UimgError('TRUNCATED', `${file}: the DTB header says ${total} bytes, the file has ${src.size}`, { file, field: 'totalsize', offset: 4, expected: `<= ${src.size}`, actual: total });
+  const h = decodeFdtHeader(head);
+  const problem = fdtHeaderProblem(h);
+  if (problem) throw new UimgError('MALFORMED', `${file}: ${problem.message}`, { file, field: 'header', offset: problem.offset });
+  if (h.totalSize > src.size) {
+    throw new UimgError('TRUNCATED', `${file}: the DTB header says ${h.totalSize} bytes, the file has ${src.size}`, { file, field: 'totalsize', offset: 4, expected: `<= ${src.size}`, actual: h.totalSize });
   }
-  return total;
+  return h.totalSize;
 }
 
 function armCommand(arch: ArmRomArch) {
@@ -328,7 +329,7 @@ function armCommand(arch: ArmRomArch) {
       const head = await kernel!.read(0, KERNEL_HEAD_SIZE);
       let facts: KernelFacts;
       try {
-        facts = arch === 'arm' ? { size: kernel!.size, ...armZImageFactsMinimal(head, kernel!.size) } : { size: kernel!.size, ...arm64ImageFactsMinimal(head, kernel!.size) };
+        facts = kernelFacts(arch, head, kernel!.size);
       } catch (e) {
         throw e instanceof UimgError ? e.withFile(file) : e;
       }

@@ -17,8 +17,10 @@ import { A32, A32_PCREL, a32Assembler } from '../../asm/a32.js';
 import { A64, A64_PCREL, XZR, a64Assembler } from '../../asm/a64.js';
 import type { Assembler } from '../../asm/assembler.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
-import { UimgError } from '../../errors.js';
+import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
+import { ARM64_IMAGE_HEADER_SIZE, ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
+import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';
 import type { RomLayout, RomRegion } from './layout.js';
 
 export type ArmRomArch = 'arm' | 'arm64';
@@ -73,6 +75,45 @@ export interface ArmRomPlan {
   copies: CopyEntry[];
   layout: RomLayout;
   findings: Finding[];
+}
+
+/** Bytes of a kernel file kernelFacts() needs. */
+export const KERNEL_HEAD_SIZE = ARM64_IMAGE_HEADER_SIZE;
+
+function notA(what: string, field: string, offset: number, expected: string, actual: string, hint: string): UimgError {
+  return new UimgError('BAD_MAGIC', `not ${what}: ${field} at ${hex32(offset)}: expected ${expected}, found ${actual}`,
+    { field, offset, expected, actual }, hint);
+}
+
+/** Check that `head` starts the kernel the arch boots (ARM zImage, arm64 Image) and read what placing it needs. */
+export function kernelFacts(arch: ArmRomArch, head: Uint8Array, size: number): KernelFacts {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const word = (at: number) => (head.length >= at + 4 ? hex32(view.getUint32(at, true)) : 'end of file');
+  if (arch === 'arm') {
+    if (size < KERNEL_HEAD_SIZE || !isArmZImage(head)) {
+      throw notA('an ARM zImage', 'magic', 0x24, '0x016f2818', word(0x24),
+        'an ARM zImage is arch/arm/boot/zImage (Debian: /boot/vmlinuz-*-armmp); for an AArch64 Image use arm64');
+    }
+    const h = decodeArmZImageHeader(head);
+    const length = (h.end - h.start) >>> 0;
+    if (length === 0 || length > size) {
+      throw new UimgError('TRUNCATED', `ARM zImage: start ${hex32(h.start)} and end ${hex32(h.end)} give ${length} bytes, the file has ${size}`,
+        { field: 'end', offset: 0x2c, expected: `<= ${size}`, actual: length }, 'the zImage is cut short');
+    }
+    return { size };
+  }
+  if (size < KERNEL_HEAD_SIZE || !isArm64Image(head)) {
+    throw notA('an arm64 Image', 'magic', 0x38, '0x644d5241 ("ARMd")', word(0x38),
+      'an arm64 Image is arch/arm64/boot/Image (Debian: /boot/vmlinuz-*-arm64), uncompressed: gunzip an Image.gz first');
+  }
+  const h = decodeArm64Header(head);
+  if (h.flagBits.bigEndian) {
+    throw new UimgError('UNSUPPORTED_TYPE', 'the arm64 Image is a big-endian kernel; the ROM stub starts little-endian kernels only',
+      { field: 'flags', offset: 0x18, actual: h.flags });
+  }
+  // Before Linux 3.17 image_size is 0: text_offset is then 0x80000, and the size unknown (U-Boot assumes 16 MiB).
+  if (h.imageSize === 0) return { size, textOffset: ARM64_LEGACY_TEXT_OFFSET, imageSize: Math.max(size, 16 << 20) };
+  return { size, textOffset: h.textOffset, imageSize: Math.max(h.imageSize, size) };
 }
 
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;

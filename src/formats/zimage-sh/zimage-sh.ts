@@ -8,10 +8,17 @@
  *   `_text + PAGE_SIZE`). The magic also tells the byte order.
  * - startup's third instruction is `mova 1f,r0`, and the literal at 1f holds its own link-time address, so the
  *   difference gives the link address.
+ *
+ * The compressed kernel sits in `.rodata..compressed` after the decompressor: its length (LE32) right before it, the
+ * decompressed size (LE32) in its last 4 bytes.
  */
 import type { Endian } from '../../asm/assembler.js';
-import type { ByteSource } from '../../bytes/source.js';
+import { readU32LE } from '../../bytes/endian.js';
+import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
+import { finding, type Finding } from '../../findings.js';
+import { findPayloads } from '../compressed/index.js';
+import type { Decoded, DecodeOptions, FormatModule, Part } from '../registry.js';
 
 export const SH_HDRS_OFFSET = 0x202;
 export const SH_KEXEC_MAGIC = 0x400000f0;
@@ -99,3 +106,51 @@ export function parseShZImage(head: Uint8Array, size: number): ShZImage {
 export async function readShZImage(src: ByteSource): Promise<ShZImage> {
   return parseShZImage(await src.read(0, SH_ZIMAGE_HEAD), src.size);
 }
+
+/** How far past the header the decompressor's code and data may reach before the compressed kernel. */
+const PAYLOAD_SCAN_WINDOW = 256 << 10;
+
+export interface ShZImagePayload {
+  format: string;
+  offset: number;
+  /** input_len, the word before the stream. */
+  length: number;
+  /** output_len, the stream's last word. */
+  decompressedSize: number;
+}
+
+/** The compressed kernel: the first validated stream after the header whose preceding word is its length. */
+async function locatePayload(src: ByteSource, window: number): Promise<ShZImagePayload | undefined> {
+  const bytes = await readClamped(src, 0, Math.min(src.size, SH_ZIMAGE_HEAD + window));
+  for (const c of findPayloads(bytes, { start: SH_ZIMAGE_HEAD, maxCandidates: 4 })) {
+    if (c.offset % 4 !== 0) continue;
+    const length = readU32LE(bytes, c.offset - 4);
+    if (length < 8 || c.offset + length > src.size) continue;
+    const decompressedSize = readU32LE(await src.read(c.offset + length - 4, 4), 0);
+    return { format: c.format, offset: c.offset, length, decompressedSize };
+  }
+  return undefined;
+}
+
+export const zImageShFormat: FormatModule<ShZImage & { payload?: ShZImagePayload }> = {
+  id: 'zimage-sh',
+  name: 'SH zImage',
+  signatures: [{ bytes: [0x48, 0x64, 0x72, 0x53], at: SH_HDRS_OFFSET }],
+  hexFields: ['kexecMagicOffset', 'stackStart', 'decompressKernel', 'kernelEntry', 'linkAddress', 'headerVersion', 'offset', 'length'],
+  probe: (head, size) => isShZImage(head, size),
+  async decode(src: ByteSource, opts: DecodeOptions = {}): Promise<Decoded<ShZImage & { payload?: ShZImagePayload }>> {
+    const z = await readShZImage(src);
+    const payload = await locatePayload(src, opts.scanWindow ?? PAYLOAD_SCAN_WINDOW);
+    const findings: Finding[] = [];
+    const parts: Part[] = [];
+    if (payload) {
+      parts.push({ name: 'payload', offset: payload.offset, length: payload.length, format: payload.format, uncompressedSize: payload.decompressedSize, sizeSource: 'sh-zimage-output-len' });
+    } else {
+      findings.push(finding('malformed', 'no compressed kernel (a stream preceded by its length) after the decompressor',
+        'the zImage is damaged, or carries a compression uimg does not know'));
+    }
+    const traits = [`${z.endian}-endian`, z.linkAddress !== undefined ? `links at ${hex32(z.linkAddress)}` : 'link address unknown',
+      `kernel entry ${hex32(z.kernelEntry)}`, ...(payload ? [`${payload.format} payload`] : [])];
+    return { format: 'zimage-sh', value: { ...z, ...(payload ? { payload } : {}) }, findings, parts, summary: `SH zImage, ${traits.join(', ')}`, arch: 'sh' };
+  },
+};
