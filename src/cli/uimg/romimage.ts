@@ -151,7 +151,7 @@ function shBuilder(y: Argv): Argv<ShArgs> {
     .option('memory-start', { type: 'string', describe: 'MEMORY_START, physical RAM base (hex; default 0x08000000)' })
     .option('zero-page-offset', { type: 'string', describe: 'ZERO_PAGE_OFFSET (default by page size: 0x1000 for 4 KiB)' })
     .option('page-size', { type: 'string', describe: 'kernel page size: 4K, 8K, 16K or 64K (default 4K)' })
-    .option('page-offset', { type: 'string', default: '0x80000000', describe: 'PAGE_OFFSET (hex)' })
+    .option('page-offset', { type: 'string', default: hex32(DEFAULT_PAGE_OFFSET), describe: 'PAGE_OFFSET (hex)' })
     .option('address-mode', { type: 'string', choices: ['29', '32'], describe: '29-bit or 32-bit (PMB) addressing (default 29)' })
     .option('cache-tail', { type: 'boolean', describe: 'SH-4A icbi and jump after the script (kfr2r09, ecovec24 do)' })
     .option('zero-page', { type: 'string', describe: 'take the boot-parameter page from this file (a kernel build\'s .empty_zero_page)' })

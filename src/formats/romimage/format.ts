@@ -7,7 +7,7 @@ import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import type { Decoded, FormatModule, Part } from '../registry.js';
-import { decodeArmRom, type ArmRomArch } from './arm-rom.js';
+import { decodeArmRom, type ArmRomArch, type ArmRomDecoded } from './arm-rom.js';
 import { formatCommand } from './script.js';
 import { decodeShSetup, looksLikeShRomImage } from './sh-decode.js';
 import { decodeZeroPage, type DecodedZeroPage } from './zero-page.js';
@@ -31,14 +31,7 @@ export interface ShRomImageValue {
   payloadOffset: number;
 }
 
-export interface ArmRomImageValue {
-  kind: ArmRomArch;
-  stubSize: number;
-  machineId?: number;
-  dtbAddress: number;
-  entry: number;
-  copies: { romOffset: number; address: number; length: number }[];
-}
+export type ArmRomImageValue = { kind: ArmRomArch } & Omit<ArmRomDecoded, 'arch'>;
 
 export type RomImageValue = ShRomImageValue | ArmRomImageValue;
 
@@ -89,6 +82,7 @@ async function decodeSh(src: ByteSource): Promise<Decoded<ShRomImageValue> | und
 async function decodeArm(src: ByteSource): Promise<Decoded<ArmRomImageValue> | undefined> {
   const rom = decodeArmRom(await readClamped(src, 0, 1024));
   if (!rom) return undefined;
+  const { arch, ...fields } = rom;
   const findings: Finding[] = [];
   const parts: Part[] = [];
   rom.copies.forEach((c, i) => {
@@ -103,7 +97,7 @@ async function decodeArm(src: ByteSource): Promise<Decoded<ArmRomImageValue> | u
   const embedded = parts.some((p) => p.name === 'DTB');
   return {
     format: 'romimage',
-    value: { kind: rom.arch, stubSize: rom.stubSize, ...(rom.machineId !== undefined ? { machineId: rom.machineId } : {}), dtbAddress: rom.dtbAddress, entry: rom.entry, copies: rom.copies },
+    value: { kind: arch, ...fields },
     findings,
     parts,
     summary: `uimg ${rom.arch === 'arm' ? 'ARM' : 'AArch64'} ROM image: stub copies ${parts.length} blob${parts.length === 1 ? '' : 's'}, `
