@@ -203,6 +203,12 @@ describe('uimg inspect on ROM images', () => {
     expect(a64.summary).toBe('uimg AArch64 ROM image: stub copies 1 blob, enters 0x40200000 with x0=0x40000000');
   });
 
+  it('--scan finds a uimg ROM stub inside a flash dump', () => {
+    writeFileSync(join(dir, 'dump.bin'), Buffer.concat([Buffer.alloc(0x3000), readFileSync(join(dir, 'i-a64.rom'))]));
+    const hits = json(uimg('inspect', '--scan', 'dump.bin', '--json')).files[0].scan;
+    expect(hits[0]).toMatchObject({ offset: 0x3000, format: 'romimage' });
+  });
+
   it('an SH zImage on its own: the payload and its sizes', async () => {
     const body = gzipSync(new Uint8Array(5000).fill(7));
     const z = new Uint8Array(0x400 + 4 + body.length);

@@ -253,6 +253,11 @@ export function planArmRom(o: ArmRomOptions, kernel: KernelFacts, dtbSize?: numb
   const copies = entries(alignUp(stubSize, BLOB_ALIGN));
   const stub = assembleArmStub(arch, params(copies));
   const end = copies.at(-1)!.romOffset + copies.at(-1)!.length;
+  const top = Math.max(end, ...copies.map((c) => c.address + c.length));
+  if (arch === 'arm' && top > 2 ** 32) {
+    throw new UimgError('SIZE_LIMIT', `the ROM or a copy ends at 0x${top.toString(16)}, past the 32-bit address space`,
+      { field: 'size', expected: '<= 0x100000000', actual: top }, 'an ARM ROM image and its copies must fit below 4 GiB');
+  }
   const at = (offset: number) => o.romAddress + offset;
   const regions: RomRegion[] = [
     { name: 'stub', offset: 0, size: stub.length, address: at(0), use: 'runs in place', detail: `copies ${copies.length === 1 ? 'the kernel' : 'the kernel and the DTB'}, then enters the kernel` },

@@ -109,13 +109,10 @@ async function decodeArm(src: ByteSource): Promise<Decoded<ArmRomImageValue> | u
 export const romImageFormat: FormatModule<RomImageValue> = {
   id: 'romimage',
   name: 'ROM image (SH romImage, uimg ARM/AArch64 ROM stub)',
-  // What such images start with: an SH write record (ED/EW/EB), WAIT or DD, or the copy code, in either byte order;
-  // uimg's A32 stub (mrc p15 SCTLR) or A64 stub (msr daifset). The probe then checks the code by re-encoding it.
-  signatures: [
-    [0x02, 0xd1, 0x03, 0xd0], [0xd1, 0x02, 0xd0, 0x03], [0x03, 0xd3, 0x09, 0x00], [0xd3, 0x03, 0x00, 0x09],
-    [0x02, 0xd1, 0x12, 0x60], [0xd1, 0x02, 0x60, 0x12], [0x0e, 0xc7, 0x0e, 0xd1], [0xc7, 0x0e, 0xd1, 0x0e],
-    [0x10, 0x0f, 0x11, 0xee], [0xdf, 0x4f, 0x03, 0xd5],
-  ].map((bytes) => ({ bytes, at: 0 })),
+  // uimg's A32 stub starts with mrc p15 (SCTLR), its A64 stub with msr daifset. An SH romImage has no signature for
+  // --scan: every script command is a valid start, so each suffix of a script would be reported; it sits at the
+  // reset vector (offset 0 of a flash dump), where inspect finds it by probing.
+  signatures: [{ bytes: [0x10, 0x0f, 0x11, 0xee], at: 0 }, { bytes: [0xdf, 0x4f, 0x03, 0xd5], at: 0 }],
   hexFields: ['offset', 'icbiAddress', 'copyCode', 'pageSize', 'kernelText', 'pageOffset', 'marker', 'rootDevice', 'initrdStart', 'initrdSize',
     'payloadOffset', 'stubSize', 'machineId', 'dtbAddress', 'entry', 'romOffset', 'address', 'length'],
   probe: (head) => looksLikeShRomImage(head) || decodeArmRom(head) !== undefined,
