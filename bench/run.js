@@ -29,6 +29,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchKernelPayloads } from './payloads.js';
 
 const MiB = 1024 * 1024;
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -406,6 +407,7 @@ function main() {
 
 try {
   main();
+  await benchKernelPayloads({ p, measure, median, fmtMs, fmtMiB, runs: RUNS, repo: REPO });
 } catch (e) {
   console.error(`\nbenchmark aborted: ${e?.stack ?? e}`);
 } finally {

@@ -14,3 +14,7 @@ export {
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
 export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';
+export {
+  findPayloads, decompress, findLinuxBanner, extractIkconfig,
+  type Compression, type PayloadCandidate, type DecompressLimits, type FindPayloadsOptions,
+} from './formats/compressed/index.js';

@@ -1,6 +1,8 @@
-/** Compressed streams recognised by their first bytes, named as uImage's -C names them. */
+import type { Compression } from './types.js';
+
+/** Compressed streams recognised by their first bytes alone (for labels; findPayloads validates), named as uImage's -C names them. */
 export interface CompressionMagic {
-  name: 'gzip' | 'bzip2' | 'lzma' | 'lzo' | 'lz4' | 'zstd' | 'xz';
+  name: Compression;
   magic: readonly number[];
 }
 
