@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchKernelPayloads } from './payloads.js';
+import { benchInspect } from './inspect.js';
 
 const MiB = 1024 * 1024;
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -408,6 +409,7 @@ function main() {
 try {
   main();
   await benchKernelPayloads({ p, measure, median, fmtMs, fmtMiB, runs: RUNS, repo: REPO });
+  await benchInspect({ p, measure, median, fmtMs, fmtMiB, runs: RUNS, repo: REPO });
 } catch (e) {
   console.error(`\nbenchmark aborted: ${e?.stack ?? e}`);
 } finally {

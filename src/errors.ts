@@ -23,6 +23,7 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  'MALFORMED',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

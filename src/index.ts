@@ -13,8 +13,26 @@ export {
   type ImageSpec, type ImageReport, type WrittenImage,
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
-export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';
+export { FORMATS, probeFormat, formatById, PROBE_BYTES, type FormatModule, type Decoded, type DecodeOptions, type Part } from './formats/registry.js';
 export {
   findPayloads, decompress, findLinuxBanner, extractIkconfig,
   type Compression, type PayloadCandidate, type DecompressLimits, type FindPayloadsOptions,
 } from './formats/compressed/index.js';
+export { RULES, finding, type Finding, type Rule, type RuleId, type Severity } from './findings.js';
+export {
+  readArmZImage, decodeArmZImageHeader, decodeKernelSizeRecord, isArmZImage, zImageArmFormat,
+  type ZImageArm, type ZImageArmHeader, type ZImageKernelSize,
+} from './formats/zimage-arm/zimage-arm.js';
+export { decodeArm64Header, encodeArm64Header, isArm64Image, arm64ImageFormat, type Arm64Image, type Arm64ImageFlags } from './formats/image-arm64/image-arm64.js';
+export { decodeRiscvHeader, encodeRiscvHeader, isRiscvImage, riscvImageFormat, type RiscvImage } from './formats/image-riscv/image-riscv.js';
+export { decodeBzImageHeader, isBzImage, bzImageFormat, type BzImage } from './formats/bzimage/bzimage.js';
+export {
+  decodeFdt, decodeFdtHeader, encodeFdt, fdtNode, fdtProperty, fdtString, fdtStrings, fdtValue, fdtFormat,
+  type FdtTree, type FdtNode, type FdtProperty, type FdtHeader, type ParsedFdt,
+} from './formats/fdt/fdt.js';
+export { elfFormat, isElf, type Elf, type ElfSegment } from './formats/elf/elf.js';
+export { inspect, DEFAULT_MAX_BYTES, type InspectOptions, type InspectNode, type InspectReport } from './inspect/inspect.js';
+export { DEFAULT_BOOTM_LEN, armDecompressorLayout } from './inspect/rules.js';
+export { type LoaderVerdict } from './inspect/loaders.js';
+export { formatTree, reportJson as inspectJson, allFindings } from './inspect/present.js';
+export { scan, formatScan, type ScanHit } from './inspect/scan.js';
