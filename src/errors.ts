@@ -19,6 +19,8 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  'BAD_LAYOUT',
+  'UNBOOTABLE',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -14,3 +14,6 @@ export {
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
 export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';
+export * from './layout/model.js';
+export { parseLayout } from './layout/parse.js';
+export { parseByteCount, hex, humanSize } from './layout/numbers.js';
