@@ -17,3 +17,7 @@ export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';
 export * from './layout/model.js';
 export { parseLayout } from './layout/parse.js';
 export { parseByteCount, hex, humanSize } from './layout/numbers.js';
+export {
+  encodeEnvImage, decodeEnvImage, envTextToData, envVarsToData, envHeaderSize, ENV_REDUNDANT_FLAGS, ENV_SIZE_LIMIT,
+  type EnvImageOptions, type DecodedEnv,
+} from './formats/uboot-env/env.js';

@@ -50,6 +50,9 @@ export interface Context {
   readStdin(): Promise<Uint8Array>;
 }
 
+/** Wraps a command so its errors are reported and its exit code kept (index.ts makes it; nested commands use it). */
+export type Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => (a: A) => Promise<void>;
+
 export interface OpenedSource extends ByteSource {
   close(): Promise<void>;
 }

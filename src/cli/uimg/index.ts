@@ -2,8 +2,9 @@
 import yargs from 'yargs';
 import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
-import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
+import { loaderCommands } from './loader.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 
 async function readStdin(): Promise<Uint8Array> {
@@ -16,7 +17,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
   const ctx: Context = { io, env, readStdin };
   let code: number = EXIT.OK;
   const json = args.includes('--json') || args.includes('--format=json');
-  const handle = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
+  const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
     try {
       code = await command(ctx, a);
     } catch (e) {
@@ -31,6 +32,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('loader', 'loader configuration from the images: uboot-env', (y) => loaderCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
       .recommendCommands()
