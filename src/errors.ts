@@ -19,6 +19,7 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  'MALFORMED',
   'BAD_LAYOUT',
   'UNBOOTABLE',
 ] as const;

@@ -24,6 +24,19 @@ export const RULES = {
   'name-truncated': { id: 'name-truncated', severity: 'warning', summary: 'the name is longer than the 32-byte field' },
   'comp-mismatch': { id: 'comp-mismatch', severity: 'warning', summary: 'the compression label does not match the data' },
   'entry-outside': { id: 'entry-outside', severity: 'warning', summary: 'the entry point lies outside [load, load + size)' },
+  'header-crc': { id: 'header-crc', severity: 'error', summary: 'the uImage header CRC does not match: U-Boot refuses the image' },
+  'data-crc': { id: 'data-crc', severity: 'error', summary: 'the uImage data CRC does not match the data (checked with --deep)' },
+  'truncated': { id: 'truncated', severity: 'error', summary: 'a size in a header (ih_size, zImage end, totalsize, payload) runs past the end of the file' },
+  'trailing-bytes': { id: 'trailing-bytes', severity: 'warning', summary: 'bytes follow the end the header declares (and are not an appended DTB)' },
+  'malformed': { id: 'malformed', severity: 'error', summary: 'a header field is impossible or a structure is broken' },
+  'bootm-len': { id: 'bootm-len', severity: 'error', summary: 'the decompressed kernel is larger than U-Boot\'s CONFIG_SYS_BOOTM_LEN (--bootm-len, default 8 MiB)' },
+  'zimage-overlap': { id: 'zimage-overlap', severity: 'warning', summary: 'at its load address an ARM zImage lies where its kernel decompresses: it must move itself first, over whatever follows it' },
+  'fdt-overlap': { id: 'fdt-overlap', severity: 'error', summary: 'the DTB address (--fdt-addr) lies where the ARM decompressor writes the kernel or moves itself' },
+  'mkimage-defaults': { id: 'mkimage-defaults', severity: 'warning', summary: 'a uImage labelled PowerPC and gzip, mkimage\'s defaults, wraps a kernel that is neither' },
+  'arch-mismatch': { id: 'arch-mismatch', severity: 'error', summary: 'the uImage architecture differs from the wrapped kernel\'s' },
+  'no-uboot-command': { id: 'no-uboot-command', severity: 'warning', summary: 'no U-Boot command (bootm, bootz, booti, zboot, source) boots the file as it is' },
+  'kexec-refuses': { id: 'kexec-refuses', severity: 'info', summary: 'kexec-tools (2.0.25, kexec_load) does not load this kernel file' },
+  'at91bootstrap-refuses': { id: 'at91bootstrap-refuses', severity: 'info', summary: 'AT91Bootstrap does not boot this file (it takes an uncompressed uImage or an ARM zImage)' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;
