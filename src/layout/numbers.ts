@@ -19,13 +19,11 @@ export function hex(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
 
-/** A size for people: 12 MiB, 128 KiB, 100 B; exact values only (otherwise bytes). */
+/** A size for people in the largest unit it reaches: 12 MiB, 128 KiB, 63.4 MiB, 100 B (exact values without decimals). */
 export function humanSize(n: number): string {
   for (const [unit, scale] of [['GiB', 1 << 30], ['MiB', 1 << 20], ['KiB', 1 << 10]] as const) {
-    if (n >= scale && n % scale === 0) return `${n / scale} ${unit}`;
+    if (n >= scale) return n % scale === 0 ? `${n / scale} ${unit}` : `${(n / scale).toFixed(1)} ${unit}`;
   }
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
   return `${n} B`;
 }
 
