@@ -4,6 +4,7 @@ import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
+import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
 import { loaderCommands } from './loader.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
@@ -34,6 +35,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
+      .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
       .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header', (y) => loaderCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
