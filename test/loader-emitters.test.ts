@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, runOurs } from './helpers.js';
+import { decodeEnvImage } from '../src/formats/uboot-env/env.js';
+import { FIXTURES, runOurs, tempDir } from './helpers.js';
 
 const LAYOUTS = join(FIXTURES, 'layouts');
 const IMAGES = join(LAYOUTS, 'images');
@@ -147,5 +148,68 @@ describe('uimg layout map', () => {
     const svg = readFileSync(join(GOLDEN, 'layout-overlap.svg'), 'utf8');
     expect(svg.match(/class="box [a-z]+ error"/g)).toHaveLength(2);
     expect(readFileSync(join(GOLDEN, 'layout-sound.svg'), 'utf8')).not.toMatch(/ error"/);
+  });
+});
+
+describe('uimg loader spl-falcon and uboot-env --layout', () => {
+  it('spl-falcon for the sound layout (NAND)', () => {
+    const r = uimg(['loader', 'spl-falcon', '--layout', 'layout-sound.json'], LAYOUTS);
+    expect(r.status, r.err).toBe(0);
+    golden('spl-falcon-layout-sound.config', r.out);
+    expect(r.out).toMatch(/^CONFIG_SYS_NAND_SPL_KERNEL_OFFS=0x00080000$/m);
+    expect(r.out).toMatch(/^CONFIG_CMD_SPL_NAND_OFS=0x00040000$/m);
+    expect(r.out).toMatch(/^CONFIG_SPL_PAYLOAD_ARGS_ADDR=0x21000000$/m);
+  });
+
+  it.each([
+    ['mmc', { kind: 'mmc', size: '64MiB' }, [/^CONFIG_SPL_FALCON_BOOT_MMCSD=y$/m, /^CONFIG_SYS_MMCSD_RAW_MODE_KERNEL_SECTOR=0x00000400$/m, /^CONFIG_SYS_MMCSD_RAW_MODE_ARGS_SECTOR=0x00000200$/m, /^CONFIG_SYS_MMCSD_RAW_MODE_ARGS_SECTORS=0x00000019$/m]],
+    ['qspi', { kind: 'qspi', size: '64MiB', eraseBlockSize: '64KiB' }, [/^#define CFG_SYS_SPI_KERNEL_OFFS 0x00080000$/m, /^#define CFG_SYS_SPI_ARGS_SIZE 0x0000314d$/m]],
+    ['nor', { kind: 'nor', size: '64MiB', eraseBlockSize: '64KiB', mapBase: '0x10000000' }, [/^CONFIG_SYS_OS_BASE=0x10080000$/m, /^CONFIG_CMD_SPL_NOR_OFS=0x10040000$/m]],
+  ])('spl-falcon from %s', (_kind, flash, expected) => {
+    const dir = tempDir();
+    const layout = JSON.parse(readFileSync(join(LAYOUTS, 'layout-sound.json'), 'utf8'));
+    layout.flash = flash;
+    for (const p of Object.values(layout.images) as { file: string }[]) p.file = join(LAYOUTS, p.file);
+    writeFileSync(join(dir, 'l.json'), JSON.stringify(layout));
+    const r = uimg(['loader', 'spl-falcon', '--layout', 'l.json'], dir);
+    expect(r.status, r.err).toBe(0);
+    for (const e of expected) expect(r.out).toMatch(e);
+  });
+
+  it('spl-falcon refuses a kernel SPL cannot boot', () => {
+    const dir = tempDir();
+    const layout = JSON.parse(readFileSync(join(LAYOUTS, 'layout-sound.json'), 'utf8'));
+    layout.images.kernel.file = join(LAYOUTS, 'images', 'zImage');
+    for (const role of ['dtb', 'bootstrap']) layout.images[role].file = join(LAYOUTS, layout.images[role].file);
+    writeFileSync(join(dir, 'l.json'), JSON.stringify(layout));
+    const r = uimg(['loader', 'spl-falcon', '--layout', 'l.json'], dir);
+    expect(r.status).toBe(4);
+    expect(r.err).toMatch(/spl-falcon cannot boot an ARM zImage: SPL falcon mode boots a legacy uImage/);
+  });
+
+  it('uboot-env text from the sound layout, and its binary', () => {
+    const r = uimg(['loader', 'uboot-env', '--layout', 'layout-sound.json'], LAYOUTS);
+    expect(r.status, r.err).toBe(0);
+    golden('uboot-env-layout-sound.txt', r.out);
+    expect(r.out).toMatch(/^bootcmd=nand read \$\{kernel_addr_r\} 0x00080000 0x00005200; nand read \$\{fdt_addr_r\} 0x00040000 0x00000200; bootm \$\{kernel_addr_r\} - \$\{fdt_addr_r\}$/m);
+    expect(r.out).toMatch(/^mtdparts=mtdparts=atmel_nand:64k\(bootstrap\)ro,32k@0x00040000\(dtb\),64k@0x00080000\(kernel\),-\(rootfs\)$/m);
+    const bin = runOurs('uimg', ['loader', 'uboot-env', '--layout', 'layout-sound.json', '--env-size', '0x2000', '-o', '-'], LAYOUTS);
+    expect(bin.status).toBe(0);
+    const env = decodeEnvImage(new Uint8Array(bin.stdout));
+    expect(env.crcOk).toBe(true);
+    expect(Object.fromEntries(env.vars).kernel_addr_r).toBe('0x22000000');
+  });
+
+  it('uboot-env boots a raw zImage with bootz, from SD sectors', () => {
+    const dir = tempDir();
+    const layout = JSON.parse(readFileSync(join(LAYOUTS, 'layout-sound.json'), 'utf8'));
+    layout.flash = { kind: 'sd', size: '64MiB' };
+    layout.images.kernel.file = join(LAYOUTS, 'images', 'zImage');
+    for (const role of ['dtb', 'bootstrap']) layout.images[role].file = join(LAYOUTS, layout.images[role].file);
+    writeFileSync(join(dir, 'l.json'), JSON.stringify(layout));
+    const r = uimg(['loader', 'uboot-env', '--layout', 'l.json'], dir);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/^bootcmd=mmc dev 0; mmc read \$\{kernel_addr_r\} 0x00000400 0x00000028; mmc read \$\{fdt_addr_r\} 0x00000200 0x00000001; bootz \$\{kernel_addr_r\} - \$\{fdt_addr_r\}$/m);
+    expect(r.out).not.toMatch(/mtdparts/);
   });
 });

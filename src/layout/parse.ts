@@ -120,6 +120,7 @@ export function parseLayout(text: string, file = 'layout'): BoardLayout {
   const images = readImages(r, root.images, partitions);
   const loader = r.choice(root, 'loader', [], LOADER_KINDS, true);
   const cmdline = r.string(root, 'cmdline', [], true);
+  if (cmdline !== undefined && /[\n\r\0]/.test(cmdline)) r.fail(['cmdline'], 'one line, without line breaks or NUL', cmdline);
   const board = r.string(root, 'board', [], true);
   return {
     ...(board !== undefined ? { board } : {}), ram, flash, partitions, images,

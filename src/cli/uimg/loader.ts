@@ -8,6 +8,8 @@ import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from 
 import { hex, parseByteCount } from '../../layout/numbers.js';
 import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
 import { cHeader } from '../../loader/c-header.js';
+import { splFalconConfig } from '../../loader/spl-falcon.js';
+import { ubootEnvText } from '../../loader/uboot-env-text.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSink, openSource, printJson } from './common.js';
 import { layoutImages, loadLayout } from './layout-input.js';
 
@@ -47,8 +49,9 @@ export function parseBytesFlag(value: string | number, flag: string): number {
 }
 
 interface UbootEnvArgs {
-  from: string;
-  envSize: string;
+  from?: string;
+  layout?: string;
+  envSize?: string;
   redundant: boolean;
   bigEndian: boolean;
   padByte: string;
@@ -58,30 +61,50 @@ interface UbootEnvArgs {
 
 function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
   return y
-    .option('from', { type: 'string', demandOption: true, describe: 'environment text, name=value lines as mkenvimage reads them (- for stdin)' })
-    .option('env-size', { alias: 's', type: 'string', demandOption: true, describe: 'environment size with its header: CONFIG_ENV_SIZE' })
+    .option('from', { type: 'string', describe: 'environment text, name=value lines as mkenvimage reads them (- for stdin)' })
+    .option('layout', { alias: 'l', type: 'string', describe: 'make the text from a board layout (bootcmd, bootargs, mtdparts, load addresses)' })
+    .option('env-size', { alias: 's', type: 'string', describe: 'write the binary environment of this size, header included (CONFIG_ENV_SIZE)' })
     .option('redundant', { alias: 'r', type: 'boolean', default: false, describe: 'two copies in flash: a flags byte follows the CRC' })
     .option('big-endian', { alias: 'b', type: 'boolean', default: false, describe: 'store the CRC big-endian' })
     .option('pad-byte', { alias: 'p', type: 'string', default: '0xff', describe: 'fill byte after the variables' })
-    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'binary environment to write (- for stdout)' })
-    .option('json', { type: 'boolean', default: false }) as unknown as Argv<UbootEnvArgs>;
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
+    .option('json', { type: 'boolean', default: false })
+    .conflicts('from', 'layout') as unknown as Argv<UbootEnvArgs>;
 }
 
-/** The binary environment, byte for byte what mkenvimage writes for the same text, size and flags. */
+/**
+ * The binary environment, byte for byte what mkenvimage writes for the same text, size and flags; or, from a
+ * layout, the text itself (binary too with --env-size).
+ */
 async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
+  let text: Uint8Array;
+  if (a.layout !== undefined) {
+    const layout = await loadLayout(a.layout);
+    text = new TextEncoder().encode(ubootEnvText(layout, await layoutImages(ctx, layout)));
+  } else if (a.from !== undefined) {
+    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
+  } else {
+    throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
+  }
+  const out = a.output === '-' ? STDIO_PATH : a.output;
+  if (a.envSize === undefined) {
+    if (a.from !== undefined) throw new UimgError('USAGE', '--env-size is missing', { field: 'env-size' }, 'the size is CONFIG_ENV_SIZE, e.g. 0x2000');
+    await writeWhole(ctx, out, text);
+    if (a.json) printJson(ctx, { ok: true, file: displayPath(out), text: new TextDecoder().decode(text) });
+    return EXIT.OK;
+  }
   const size = parseBytesFlag(a.envSize, 'env-size');
   const padByte = parseBytesFlag(a.padByte, 'pad-byte');
-  const text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
-  let image: Uint8Array;
   const data = envTextToData(text);
+  let image: Uint8Array;
   try {
     image = encodeEnvImage(data, { size, redundant: a.redundant, bigEndian: a.bigEndian, padByte });
   } catch (e) {
-    throw e instanceof UimgError && e.code === 'SIZE_LIMIT' ? e.withFile(displayPath(a.from)) : e;
+    throw e instanceof UimgError && e.code === 'SIZE_LIMIT' ? e.withFile(displayPath(a.from ?? a.layout!)) : e;
   }
-  await writeWhole(ctx, a.output, image);
+  await writeWhole(ctx, out, image);
   if (a.json) {
-    printJson(ctx, { ok: true, file: displayPath(a.output), size, redundant: a.redundant, bigEndian: a.bigEndian, used: data.length });
+    printJson(ctx, { ok: true, file: displayPath(out), size, redundant: a.redundant, bigEndian: a.bigEndian, used: data.length });
   }
   return EXIT.OK;
 }
@@ -178,7 +201,7 @@ function planJson(plan: BootPlan) {
 }
 
 /** Write the text (stdout by default); with --json, stdout carries the JSON (the text inside it). */
-async function emit(ctx: Context, a: BootArgs, text: string, plan: BootPlan): Promise<number> {
+async function emit(ctx: Context, a: { output: string; json: boolean }, text: string, plan: BootPlan): Promise<number> {
   const toStdout = a.output === '-' || a.output === STDIO_PATH;
   if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, new TextEncoder().encode(text));
   if (a.json) printJson(ctx, { ok: true, text, plan: planJson(plan) });
@@ -260,10 +283,26 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
   return emit(ctx, a, text, plan);
 }
 
+interface SplFalconArgs { layout: string; output: string; json: boolean }
+
+function splFalconBuilder(y: Argv): Argv<SplFalconArgs> {
+  return y
+    .option('layout', { alias: 'l', type: 'string', demandOption: true, describe: 'board layout: the kernel and dtb (args) partitions, the args RAM address' })
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
+    .option('json', { type: 'boolean', default: false }) as unknown as Argv<SplFalconArgs>;
+}
+
+async function splFalconCommand(ctx: Context, a: SplFalconArgs): Promise<number> {
+  const layout = await loadLayout(a.layout);
+  const { text, plan } = splFalconConfig(layout, await layoutImages(ctx, layout));
+  return emit(ctx, a, text, plan);
+}
+
 export function loaderCommands(y: Argv, handle: Handler): Argv {
   return y
     .command('uboot-env', 'U-Boot binary environment from name=value text (as mkenvimage)', ubootEnvBuilder, handle(ubootEnvCommand))
     .command('at91bootstrap', 'AT91Bootstrap defconfig fragment that boots the kernel', at91Builder, handle(at91Command))
     .command('c-header', 'C header (with static asserts) for a first-stage loader that reads the uImage header', cHeaderBuilder, handle(cHeaderCommand))
-    .demandCommand(1, 'name a loader: uboot-env, at91bootstrap, c-header');
+    .command('spl-falcon', 'U-Boot SPL falcon-mode settings for a layout', splFalconBuilder, handle(splFalconCommand))
+    .demandCommand(1, 'name a loader: uboot-env, at91bootstrap, c-header, spl-falcon');
 }
