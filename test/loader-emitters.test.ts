@@ -66,6 +66,14 @@ describe('uimg loader at91bootstrap', () => {
     expect(r.out).not.toMatch(/OVERRIDE_CMDLINE/);
   });
 
+  it('--v3 without RAM keeps the board\'s MEM_BANK and MEM_SIZE and says so', () => {
+    const r = uimg([...AT91, '--v3', '-o', '-']);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toMatch(/^CONFIG_LINUX_UIMAGE=y$/m);
+    expect(r.out).not.toMatch(/^CONFIG_MEM_BANK/m);
+    expect(r.out).toMatch(/^# MEM_BANK and MEM_SIZE keep the board's defaults/m);
+  });
+
   it('boots a zImage where it is read (v3 LINUX_ZIMAGE), from QSPI, from SD by name', () => {
     const z = uimg(['loader', 'at91bootstrap', '--kernel', 'zImage', '--media', 'qspi', '--img-address', '0x200000', '--jump-addr', '0x22000000']);
     expect(z.status, z.err).toBe(0);

@@ -41,7 +41,7 @@ export interface At91Options {
   jumpAddr: number;
   dtb?: { offset: number; address: number; image: DtbImage };
   cmdline?: string;
-  /** Checks every range against RAM; required for v3 (MEM_BANK, MEM_SIZE). */
+  /** Checks every range against RAM; v3 also writes it as MEM_BANK and MEM_SIZE. */
   ram?: RamSpec;
   v3?: boolean;
   /** SD: the kernel's file name on the FAT partition (default zImage or uImage, by kind). */
@@ -72,18 +72,19 @@ export function at91bootstrapConfig(o: At91Options): At91Config {
     throw new UimgError('UNBOOTABLE', `AT91Bootstrap refuses a command line over ${AT91_CMDLINE_MAX} bytes (it prefixes mem=...M in a 256-byte buffer)`,
       { field: 'cmdline', expected: `<= ${AT91_CMDLINE_MAX}`, actual: o.cmdline.length }, 'shorten the command line');
   }
-  if (o.v3 && !o.ram) throw new UimgError('USAGE', 'AT91Bootstrap v3 needs the RAM base and size (MEM_BANK, MEM_SIZE)', { field: 'ram' }, 'give --ram-base and --ram-size');
 
   const lines: string[] = [...comment(describe(o, plan, version)), ''];
   const set = (name: string, value: KconfigValue) => lines.push(kconfigLine(name, value));
   set('LOAD_LINUX', true);
   if (o.v3) set(k.kind === 'zimage-arm' ? 'LINUX_ZIMAGE' : 'LINUX_UIMAGE', true);
   for (const m of media) set(m, true);
-  if (o.v3) {
-    set('MEM_BANK', hex(o.ram!.base));
-    set('MEM_SIZE', hex(o.ram!.size));
-    const mb = o.ram!.size / (1 << 20);
+  if (o.v3 && o.ram) {
+    set('MEM_BANK', hex(o.ram.base));
+    set('MEM_SIZE', hex(o.ram.size));
+    const mb = o.ram.size / (1 << 20);
     if (V3_RAM_SIZES.includes(mb)) set(`RAM_${mb}MB`, true);
+  } else if (o.v3) {
+    lines.push(...comment('MEM_BANK and MEM_SIZE keep the board\'s defaults: give the RAM base and size to set them'));
   }
   if (o.media === 'sd') set('IMAGE_NAME', o.imageName ?? (k.kind === 'zimage-arm' ? 'zImage' : 'uImage'));
   else set('IMG_ADDRESS', hex(o.imgAddress));
