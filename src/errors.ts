@@ -24,6 +24,8 @@ export const ErrorCodes = [
   'IO_ERROR',
   'USAGE',
   'MALFORMED',
+  'BAD_LAYOUT',
+  'UNBOOTABLE',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -37,6 +37,19 @@ export const RULES = {
   'no-uboot-command': { id: 'no-uboot-command', severity: 'warning', summary: 'no U-Boot command (bootm, bootz, booti, zboot, source) boots the file as it is' },
   'kexec-refuses': { id: 'kexec-refuses', severity: 'info', summary: 'kexec-tools (2.0.25, kexec_load) does not load this kernel file' },
   'at91bootstrap-refuses': { id: 'at91bootstrap-refuses', severity: 'info', summary: 'AT91Bootstrap does not boot this file (it takes an uncompressed uImage or an ARM zImage)' },
+  'flash-misaligned': { id: 'flash-misaligned', severity: 'error', summary: 'a partition does not start (or end) on an erase block (NAND: and page) boundary' },
+  'flash-overlap': { id: 'flash-overlap', severity: 'error', summary: 'two partitions share flash bytes' },
+  'flash-overflow': { id: 'flash-overflow', severity: 'error', summary: 'a partition runs past the end of the flash' },
+  'image-oversize': { id: 'image-oversize', severity: 'error', summary: 'an image is larger than its partition' },
+  'nand-no-spare': { id: 'nand-no-spare', severity: 'warning', summary: 'an image fills its NAND partition, leaving no spare erase block for bad blocks' },
+  'ram-overlap': { id: 'ram-overlap', severity: 'error', summary: 'two RAM ranges of the boot overlap (staging copy, kernel, decompressed kernel, DTB, initrd)' },
+  'ram-outside': { id: 'ram-outside', severity: 'error', summary: 'a RAM range of the boot runs outside RAM' },
+  'ram-size-unknown': { id: 'ram-size-unknown', severity: 'warning', summary: 'how much RAM the running kernel takes is unknown (compressed uImage, zImage without size tag): overlap checks use a lower bound' },
+  'ram-unchecked': { id: 'ram-unchecked', severity: 'info', summary: 'the kernel has no RAM address (or no file) in the layout, so its RAM ranges are not checked' },
+  'loader-cannot-boot': { id: 'loader-cannot-boot', severity: 'error', summary: 'the layout\'s loader cannot boot this kernel (its kind or compression)' },
+  'dtb-misaligned': { id: 'dtb-misaligned', severity: 'error', summary: 'the DTB\'s RAM address is not 8-byte aligned' },
+  'dtb-not-fdt': { id: 'dtb-not-fdt', severity: 'error', summary: 'the DTB file is not a flattened device tree (no d00dfeed magic)' },
+  'image-unchecked': { id: 'image-unchecked', severity: 'info', summary: 'an image has no file in the layout, so its size is not checked' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

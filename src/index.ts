@@ -36,3 +36,10 @@ export { DEFAULT_BOOTM_LEN, armDecompressorLayout } from './inspect/rules.js';
 export { type LoaderVerdict } from './inspect/loaders.js';
 export { formatTree, reportJson as inspectJson, allFindings } from './inspect/present.js';
 export { scan, formatScan, type ScanHit } from './inspect/scan.js';
+export * from './layout/model.js';
+export { parseLayout } from './layout/parse.js';
+export { parseByteCount, hex, humanSize } from './layout/numbers.js';
+export {
+  encodeEnvImage, decodeEnvImage, envTextToData, envVarsToData, envHeaderSize, ENV_REDUNDANT_FLAGS, ENV_SIZE_LIMIT,
+  type EnvImageOptions, type DecodedEnv,
+} from './formats/uboot-env/env.js';
