@@ -26,7 +26,7 @@ export const displayPath = (path: string) => (path === STDIO_PATH ? '-' : path);
 
 const INVALID_CODES: ErrorCode[] = [
   'BAD_MAGIC', 'HEADER_CRC_MISMATCH', 'DATA_CRC_MISMATCH', 'TRUNCATED', 'TRAILING_BYTES', 'SIZE_LIMIT',
-  'EMPTY_INPUT', 'XIP_TOO_SMALL', 'XIP_BAD_PADDING', 'NO_SUCH_PART', 'UNSUPPORTED_TYPE',
+  'EMPTY_INPUT', 'XIP_TOO_SMALL', 'XIP_BAD_PADDING', 'NO_SUCH_PART', 'UNSUPPORTED_TYPE', 'MALFORMED',
 ];
 
 export function exitCodeFor(e: UimgError): number {

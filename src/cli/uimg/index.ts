@@ -4,6 +4,7 @@ import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
 import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
+import { cpioBuilder, cpioCommand } from './cpio.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 
 async function readStdin(): Promise<Uint8Array> {
@@ -31,6 +32,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('cpio [archive]', 'initramfs cpio archives: write (--list/--dir), list (-t), extract (-x)', cpioBuilder, handle(cpioCommand))
       .demandCommand(1, 'name a command')
       .strict()
       .recommendCommands()
