@@ -30,6 +30,19 @@ export const RULES = {
   'cpio-unsafe-name': { id: 'cpio-unsafe-name', severity: 'warning', summary: 'an absolute cpio name or one with \'..\' (extraction refuses it)' },
   'cpio-duplicate-name': { id: 'cpio-duplicate-name', severity: 'warning', summary: 'a cpio name appears twice: the later entry replaces the earlier' },
   'cpio-no-init': { id: 'cpio-no-init', severity: 'info', summary: 'an initramfs without /init: the kernel runs nothing from it unless rdinit= says' },
+  'header-crc': { id: 'header-crc', severity: 'error', summary: 'the uImage header CRC does not match: U-Boot refuses the image' },
+  'data-crc': { id: 'data-crc', severity: 'error', summary: 'the uImage data CRC does not match the data (checked with --deep)' },
+  'truncated': { id: 'truncated', severity: 'error', summary: 'a size in a header (ih_size, zImage end, totalsize, payload) runs past the end of the file' },
+  'trailing-bytes': { id: 'trailing-bytes', severity: 'warning', summary: 'bytes follow the end the header declares (and are not an appended DTB)' },
+  'malformed': { id: 'malformed', severity: 'error', summary: 'a header field is impossible or a structure is broken' },
+  'bootm-len': { id: 'bootm-len', severity: 'error', summary: 'the decompressed kernel is larger than U-Boot\'s CONFIG_SYS_BOOTM_LEN (--bootm-len, default 8 MiB)' },
+  'zimage-overlap': { id: 'zimage-overlap', severity: 'warning', summary: 'at its load address an ARM zImage lies where its kernel decompresses: it must move itself first, over whatever follows it' },
+  'fdt-overlap': { id: 'fdt-overlap', severity: 'error', summary: 'the DTB address (--fdt-addr) lies where the ARM decompressor writes the kernel or moves itself' },
+  'mkimage-defaults': { id: 'mkimage-defaults', severity: 'warning', summary: 'a uImage labelled PowerPC and gzip, mkimage\'s defaults, wraps a kernel that is neither' },
+  'arch-mismatch': { id: 'arch-mismatch', severity: 'error', summary: 'the uImage architecture differs from the wrapped kernel\'s' },
+  'no-uboot-command': { id: 'no-uboot-command', severity: 'warning', summary: 'no U-Boot command (bootm, bootz, booti, zboot, source) boots the file as it is' },
+  'kexec-refuses': { id: 'kexec-refuses', severity: 'info', summary: 'kexec-tools (2.0.25, kexec_load) does not load this kernel file' },
+  'at91bootstrap-refuses': { id: 'at91bootstrap-refuses', severity: 'info', summary: 'AT91Bootstrap does not boot this file (it takes an uncompressed uImage or an ARM zImage)' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

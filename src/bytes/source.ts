@@ -64,3 +64,20 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The range [offset, offset+length) of `src` as a source of its own (clamped to what `src` has). */
+export function subSource(src: ByteSource, offset: number, length: number): ByteSource {
+  const start = Math.min(Math.max(0, offset), src.size);
+  const size = Math.max(0, Math.min(length, src.size - start));
+  return {
+    size,
+    read: (at, n) => src.read(start + at, Math.max(0, Math.min(n, size - at))),
+    chunks: (at, n, chunkSize) => src.chunks(start + at, Math.max(0, Math.min(n, size - at)), chunkSize),
+  };
+}
+
+/** Read `length` bytes at `offset`, or fewer where the source ends; never a negative or past-the-end request. */
+export async function readClamped(src: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+  if (offset >= src.size || length <= 0 || offset < 0) return new Uint8Array(0);
+  return src.read(offset, Math.min(length, src.size - offset));
+}

@@ -1,49 +1,78 @@
 /**
  * The ordered list of formats. Probing runs in this order and the first match wins; a format whose magic can sit
  * inside another's payload must come after the wrapper (a uImage often wraps a zImage, so uImage goes first).
+ * Formats whose magic sits at offset 0 come before those that look further in (0x24, 0x38, 0x202), so a magic at 0
+ * is never mistaken for bytes deeper in another header; compressed streams come last.
  */
 import type { ByteSource } from '../bytes/source.js';
 import type { Finding } from '../findings.js';
-import { HEADER_SIZE, UIMAGE_MAGIC } from './uimage/header.js';
-import { readImage, problemsOf, type ImageReport } from './uimage/image.js';
-import { readU32BE } from '../bytes/endian.js';
+import { uimageFormat } from './uimage/format.js';
+import { fdtFormat } from './fdt/fdt.js';
+import { elfFormat } from './elf/elf.js';
+import { bzImageFormat } from './bzimage/bzimage.js';
+import { arm64ImageFormat } from './image-arm64/image-arm64.js';
+import { riscvImageFormat } from './image-riscv/image-riscv.js';
+import { zImageArmFormat } from './zimage-arm/zimage-arm.js';
+import { compressedStreamFormat } from './compressed/stream.js';
+
+export interface DecodeOptions {
+  /** Check what needs the whole range (a uImage's data CRC); header-only decoding reads a few KiB. */
+  full?: boolean;
+  /** How far past its header a decoder may read to find a payload. */
+  scanWindow?: number;
+}
+
+/** A range worth inspecting in turn, with what the container knows about it. */
+export interface Part {
+  name: string;
+  offset: number;
+  length: number;
+  /** The format when the container already knows it (a zImage's validated payload). */
+  format?: string;
+  /** The decompressed size the container records (an ARM zImage size tag, a bzImage size trailer). */
+  uncompressedSize?: number;
+  /** Where uncompressedSize comes from, for people. */
+  sizeSource?: string;
+}
 
 export interface Decoded<T> {
   format: string;
   value: T;
   findings: Finding[];
   /** Payload ranges worth inspecting in turn. */
-  parts?: { name: string; offset: number; length: number }[];
+  parts?: Part[];
+  /** One line for people: 'ARM zImage, little-endian, xz payload'. */
+  summary?: string;
+  /** The CPU architecture the code is for, named as uImage's -A names it (arm, arm64, x86_64, ...). */
+  arch?: string;
 }
 
 export interface FormatModule<T = unknown> {
   id: string;
-  /** From the first bytes only: does this look like the format? */
+  /** The format's name for people. */
+  name: string;
+  /** Magic bytes and where they sit from the format's start: what --scan searches for. */
+  signatures?: readonly { bytes: readonly number[]; at: number }[];
+  /** Fields (by name, at any depth of the value) people read in hex: --json adds `<name>Hex` beside them. */
+  hexFields?: readonly string[];
+  /** From the first PROBE_BYTES bytes only: does this look like the format? */
   probe(head: Uint8Array, size: number): boolean;
-  decode(src: ByteSource): Promise<Decoded<T>>;
+  decode(src: ByteSource, opts?: DecodeOptions): Promise<Decoded<T>>;
 }
 
-const uimage: FormatModule<ImageReport> = {
-  id: 'uimage',
-  probe: (head, size) => size >= HEADER_SIZE && head.length >= 4 && readU32BE(head, 0) === UIMAGE_MAGIC,
-  async decode(src) {
-    const report = await readImage(src);
-    const findings: Finding[] = problemsOf(report).map((e) => ({
-      rule: `uimage-${e.code.toLowerCase().replace(/_/g, '-')}`,
-      severity: e.code === 'TRAILING_BYTES' ? 'warning' : 'error',
-      message: e.message,
-      ...(e.hint ? { hint: e.hint } : {}),
-      ...(e.data.offset !== undefined ? { offset: e.data.offset } : {}),
-    }));
-    const parts = report.subImages
-      ? report.subImages.map((s, i) => ({ name: `image ${i}`, offset: s.offset, length: s.size }))
-      : [{ name: 'payload', offset: HEADER_SIZE, length: Math.min(report.header.dataSize, src.size - HEADER_SIZE) }];
-    return { format: 'uimage', value: report, findings, parts };
-  },
-};
+/** How many leading bytes probe() gets (enough for an x86 setup header at 0x1F1..0x26C). */
+export const PROBE_BYTES = 1024;
 
-export const FORMATS: readonly FormatModule[] = [uimage];
+export const FORMATS: readonly FormatModule[] = [
+  uimageFormat, fdtFormat, elfFormat, bzImageFormat, arm64ImageFormat, riscvImageFormat, zImageArmFormat,
+  // Last: compression magics are short (lzma's is a guess), and kernels carry them inside.
+  compressedStreamFormat,
+];
 
 export function probeFormat(head: Uint8Array, size: number): FormatModule | undefined {
   return FORMATS.find((f) => f.probe(head, size));
+}
+
+export function formatById(id: string): FormatModule | undefined {
+  return FORMATS.find((f) => f.id === id);
 }

@@ -5,10 +5,11 @@ import { detectCompression } from '../../formats/compressed/magic.js';
 import { HEADER_SIZE, NAME_SIZE } from '../../formats/uimage/header.js';
 import { isMultiLayout, writeImage } from '../../formats/uimage/image.js';
 import { formatListingBytes } from '../../formats/uimage/listing.js';
-import { ARCH, COMP, OS, TYPE, IH_OS, entryForId, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
+import { ARCH, COMP, OS, TYPE, entryForId, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
 import { creationTime, localTimeZone } from '../../node/env.js';
 import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
 import { headerJson } from './describe.js';
+import { compLabelMismatch, entryOutside } from '../../formats/uimage/format.js';
 
 export interface CreateArgs {
   data: string[];
@@ -91,7 +92,7 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
     if (first && !isMultiLayout(type) && first.size > (a.xip ? HEADER_SIZE : 0)) {
       const detected = detectCompression(await first.read(a.xip ? HEADER_SIZE : 0, 16));
       const label = shortNameForId(COMP, comp);
-      if ((detected ?? 'none') !== label && !(detected === 'xz' && label === 'lzma')) {
+      if (compLabelMismatch(comp, detected)) {
         findings.push(finding('comp-mismatch',
           `--compression says ${label}, but the data ${detected ? `starts like ${detected}` : 'is not a compressed stream'}`,
           detected ? `use --compression ${detected}` : 'use --compression none (an ARM zImage decompresses itself)'));
@@ -107,7 +108,7 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
       await sink.abort();
     }
     const h = written.header;
-    if (os !== IH_OS.TEE && h.dataSize > 0 && !isMultiLayout(type) && (h.entry - h.load) >>> 0 >= h.dataSize) {
+    if (entryOutside(h)) {
       findings.push(finding('entry-outside', `entry ${hex32(h.entry)} is outside the image [${hex32(h.load)}, ${hex32(h.load + h.dataSize)})`,
         'the entry point is usually the load address (or load + 0x40 for XIP)'));
     }

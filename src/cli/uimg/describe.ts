@@ -1,29 +1,11 @@
 /** Images as data for --json and as an mkimage command line for --format mkimage. */
-import type { UImageHeader } from '../../formats/uimage/header.js';
-import { nameOf, nameBytesOf } from '../../formats/uimage/header.js';
+import { nameOf } from '../../formats/uimage/header.js';
+import { headerJson } from '../../formats/uimage/format.js';
 import type { ImageReport } from '../../formats/uimage/image.js';
 import { ARCH, COMP, OS, TYPE, entryForId, type NameTable } from '../../formats/uimage/tables.js';
 import { hex32 } from '../../errors.js';
 
-function named(table: NameTable, id: number) {
-  const e = entryForId(table, id);
-  return { id, name: e?.name ?? null, longName: e?.longName ?? table.unknownLongName };
-}
-
-export function headerJson(h: UImageHeader) {
-  return {
-    magic: h.magic, magicHex: hex32(h.magic),
-    headerCrc: h.headerCrc, headerCrcHex: hex32(h.headerCrc),
-    time: h.time, timeIso: new Date(h.time * 1000).toISOString(),
-    dataSize: h.dataSize,
-    load: h.load, loadHex: hex32(h.load),
-    entry: h.entry, entryHex: hex32(h.entry),
-    dataCrc: h.dataCrc, dataCrcHex: hex32(h.dataCrc),
-    os: named(OS, h.os), arch: named(ARCH, h.arch), type: named(TYPE, h.type), compression: named(COMP, h.comp),
-    name: nameOf(h),
-    nameHex: Array.from(nameBytesOf(h), (b) => b.toString(16).padStart(2, '0')).join(''),
-  };
-}
+export { headerJson };
 
 export function reportJson(file: string, r: ImageReport) {
   return {

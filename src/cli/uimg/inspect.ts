@@ -1,0 +1,84 @@
+/** uimg inspect: what a boot file is, layer by layer, what is wrong with it, and which loaders take it. */
+import type { Argv } from 'yargs';
+import { UimgError, isUimgError } from '../../errors.js';
+import { DEFAULT_MAX_BYTES, inspect, type InspectOptions } from '../../inspect/inspect.js';
+import { allFindings, formatTree, reportJson } from '../../inspect/present.js';
+import { DEFAULT_BOOTM_LEN } from '../../inspect/rules.js';
+import { formatScan, scan, scanJson } from '../../inspect/scan.js';
+import { type Context, EXIT, displayPath, exitCodeFor, openSource, parseAddress, printJson } from './common.js';
+
+export interface InspectArgs {
+  files: string[];
+  json: boolean;
+  deep: boolean;
+  scan: boolean;
+  strict: boolean;
+  bootmLen: string;
+  maxBytes: string;
+  loadAddr?: string;
+  fdtAddr?: string;
+}
+
+export function inspectBuilder(y: Argv): Argv<InspectArgs> {
+  return y
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'files to inspect (- for stdin)' })
+    .option('json', { type: 'boolean', default: false, describe: 'versioned JSON (docs/json-schema.md)' })
+    .option('deep', { type: 'boolean', default: false, describe: 'read everything: data CRCs, decompress payloads, find the Linux banner' })
+    .option('scan', { type: 'boolean', default: false, describe: 'find headers at any offset (uImage, zImage, DTB, compressed streams, ...), like binwalk' })
+    .option('strict', { type: 'boolean', default: false, describe: 'exit 4 when a rule of severity error fires' })
+    .option('bootm-len', { type: 'string', default: String(DEFAULT_BOOTM_LEN), describe: 'U-Boot\'s CONFIG_SYS_BOOTM_LEN for the bootm-len rule (bytes; 0x.., K, M suffixes)' })
+    .option('max-bytes', { type: 'string', default: String(DEFAULT_MAX_BYTES), describe: 'the most --deep or --scan reads or decompresses of one stream' })
+    .option('load-addr', { type: 'string', describe: 'where a zImage (not in a uImage) will run, for the overlap rules (hex)' })
+    .option('fdt-addr', { type: 'string', describe: 'where the DTB will be, for the fdt-overlap rule (hex)' }) as unknown as Argv<InspectArgs>;
+}
+
+/** A byte count: decimal or 0x hex, with an optional K/M/G (binary) suffix. */
+export function parseSize(value: string, flag: string): number {
+  const m = /^(0[xX][0-9a-fA-F]+|\d+)\s*([kKmMgG])?(i?[bB])?$/.exec(value.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] ?? ' ').toLowerCase()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a size`, { field: flag, expected: 'bytes, e.g. 8M or 0x800000', actual: value },
+      'give a positive number of bytes: decimal, 0x hex, or with K, M or G');
+  }
+  return n;
+}
+
+export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<number> {
+  const opts: InspectOptions = {
+    deep: a.deep,
+    bootmLen: parseSize(a.bootmLen, 'bootm-len'),
+    maxBytes: parseSize(a.maxBytes, 'max-bytes'),
+    ...(a.loadAddr !== undefined ? { loadAddress: parseAddress(a.loadAddr, 'load-addr') } : {}),
+    ...(a.fdtAddr !== undefined ? { fdtAddress: parseAddress(a.fdtAddr, 'fdt-addr') } : {}),
+  };
+  const results: object[] = [];
+  let code: number = EXIT.OK;
+  for (const path of a.files) {
+    const file = displayPath(path);
+    try {
+      const src = await openSource(ctx, path);
+      try {
+        if (a.scan) {
+          const hits = await scan(src, opts);
+          if (a.json) results.push(scanJson(file, src.size, hits));
+          else ctx.io.stdout(formatScan(file, src.size, hits));
+          continue;
+        }
+        const report = await inspect(src, opts);
+        if (a.strict && allFindings(report.root).some((f) => f.severity === 'error')) code = Math.max(code, EXIT.INVALID);
+        if (a.json) results.push(reportJson(file, report));
+        else ctx.io.stdout(formatTree(file, report));
+      } finally {
+        await src.close();
+      }
+    } catch (e) {
+      if (!isUimgError(e)) throw e;
+      const err = e.withFile(file);
+      code = Math.max(code, exitCodeFor(err));
+      if (a.json) results.push({ file, error: err.toJSON() });
+      else ctx.io.stderr(`uimg: ${err.describe()}\n`);
+    }
+  }
+  if (a.json) printJson(ctx, { ok: code === EXIT.OK, files: results });
+  return code;
+}

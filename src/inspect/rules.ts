@@ -1,0 +1,146 @@
+/**
+ * Rules that compare layers of an inspected file: a uImage header against the kernel it wraps (compression label,
+ * architecture, mkimage's defaults, U-Boot's BOOTM_LEN), and an ARM zImage's load address against where its
+ * decompressor writes. Each adds findings to the node it is about.
+ */
+import { hex32 } from '../errors.js';
+import { finding } from '../findings.js';
+import { COMPRESSION_FORMATS, type CompressedStream } from '../formats/compressed/stream.js';
+import { compLabelMismatch, IH_TYPE_KERNEL_NOLOAD, type UImageInfo } from '../formats/uimage/format.js';
+import { IH_ARCH, IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
+import { ARM_DEFAULT_TEXT_OFFSET, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
+import type { InspectNode, InspectOptions } from './inspect.js';
+
+/** U-Boot's CONFIG_SYS_BOOTM_LEN default: the most bootm decompresses. */
+export const DEFAULT_BOOTM_LEN = 8 << 20;
+
+/** Header architectures that boot a kernel built for the key (a 64-bit bzImage keeps a 32-bit entry). */
+const ARCH_ACCEPTS: Readonly<Record<string, readonly string[]>> = { x86_64: ['x86', 'x86_64'] };
+/** The ARM decompressor's page tables sit 16 KiB below the kernel. */
+const ARM_PAGE_TABLES = 0x4000;
+/** The decompressor's stack (4 KiB) and malloc area (64 KiB), past the zImage's end. */
+const ARM_DECOMPRESSOR_WORKSPACE = 0x11000;
+/** AUTO_ZRELADDR: the kernel goes to the 128 MiB-aligned region the zImage runs in. */
+const ARM_ZRELADDR_MASK = 0xf8000000;
+
+export function crossLayerFindings(root: InspectNode, opts: InspectOptions): void {
+  walk(root, (node, parent) => {
+    if (node.format === 'uimage') uimageRules(node, opts);
+    if (node.format === 'zimage-arm') zimageLayoutRules(node, parent, opts);
+  });
+}
+
+function walk(node: InspectNode, visit: (n: InspectNode, parent?: InspectNode) => void, parent?: InspectNode): void {
+  visit(node, parent);
+  for (const c of node.children) walk(c, visit, node);
+}
+
+export const isStream = (n: InspectNode) => COMPRESSION_FORMATS.has(n.format);
+
+/** Does a header labelled `headerArch` fit a kernel for `kernelArch`? */
+export function archAccepts(headerArch: string | null, kernelArch: string): boolean {
+  return headerArch === kernelArch || (ARCH_ACCEPTS[kernelArch] ?? []).includes(headerArch ?? '');
+}
+
+/** What a uImage's payload really is: its compression (undefined: none) and the kernel inside, when known. */
+export function uimagePayload(node: InspectNode): { payload?: InspectNode; detected?: string; kernel?: InspectNode } {
+  const payload = node.children[0];
+  if (!payload) return {};
+  return { payload, detected: isStream(payload) ? payload.format : undefined, kernel: kernelOf(payload) };
+}
+
+/** The kernel a node holds: itself, or (through a decompressed stream) what came out. */
+export function kernelOf(node: InspectNode | undefined): InspectNode | undefined {
+  if (!node) return undefined;
+  if (node.arch) return node;
+  if (isStream(node)) return kernelOf(node.children.find((c) => c.name === 'decompressed'));
+  return undefined;
+}
+
+/** The decompressed size a stream node knows: measured (--deep) or recorded. */
+export function streamSize(node: InspectNode): { size: number; measured: boolean } | undefined {
+  const v = node.value as CompressedStream & { decompressedSize?: number };
+  if (v.decompressedSize !== undefined) return { size: v.decompressedSize, measured: true };
+  if (v.uncompressedSize !== undefined) return { size: v.uncompressedSize, measured: false };
+  return undefined;
+}
+
+function uimageRules(node: InspectNode, opts: InspectOptions): void {
+  const info = node.value as UImageInfo;
+  const h = info.header;
+  if (!info.headerCrcOk || h.type.id === IH_TYPE.SCRIPT) return;
+  // The kernel of a multi-file image is its first part.
+  const { payload, detected, kernel } = uimagePayload(node);
+  if (!payload) return;
+  const kernelType = [IH_TYPE.KERNEL, IH_TYPE_KERNEL_NOLOAD, IH_TYPE.MULTI].includes(h.type.id as 2);
+  const label = h.compression.name ?? `compression ${h.compression.id}`;
+  const what = detected ?? (kernel ? kernel.summary : payload.format === 'data' ? 'not a compressed stream' : payload.summary);
+
+  const defaults = h.arch.id === IH_ARCH.PPC && h.compression.id === IH_COMP.GZIP && detected !== 'gzip'
+    && kernel?.arch !== undefined && kernel.arch !== 'powerpc';
+  if (defaults) {
+    node.findings.push(finding('mkimage-defaults',
+      `the header says PowerPC and gzip, mkimage's defaults, around ${what}`,
+      `make the image with the right -A and -C, e.g. mkimage -A ${kernel!.arch} -C ${detected ?? 'none'}`, 0x1d));
+    return;
+  }
+  if (compLabelMismatch(h.compression.id, detected)) {
+    node.findings.push(finding('comp-mismatch', `the header says ${label}, but the data is ${detected ? `${detected} compressed` : what}`,
+      detected ? `use -C ${detected}` : 'use -C none (an ARM zImage or a bzImage decompresses itself)', 0x1f));
+  }
+  if (kernelType && kernel?.arch && !archAccepts(h.arch.name, kernel.arch)) {
+    node.findings.push(finding('arch-mismatch', `the header says ${h.arch.longName} (${h.arch.name ?? h.arch.id}), the data is ${kernel.summary}`,
+      `use -A ${kernel.arch}; U-Boot refuses an image for another architecture`, 0x1d));
+  }
+  const size = isStream(payload) ? streamSize(payload) : undefined;
+  const bootmLen = opts.bootmLen ?? DEFAULT_BOOTM_LEN;
+  if (kernelType && h.compression.id !== IH_COMP.NONE && size && size.size > bootmLen) {
+    node.findings.push(finding('bootm-len',
+      `the kernel decompresses to ${size.size} bytes (${size.measured ? 'measured' : `from the ${(payload.value as CompressedStream).sizeSource}`}), more than BOOTM_LEN ${bootmLen} (${hex32(bootmLen)})`,
+      'U-Boot stops with "Image too large: increase CONFIG_SYS_BOOTM_LEN": raise it in U-Boot, or ship the kernel uncompressed (an ARM zImage decompresses itself)'));
+  }
+}
+
+/**
+ * Where the ARM decompressor writes, for a zImage that runs at `load`: the kernel goes to the 128 MiB-aligned base
+ * + TEXT_OFFSET (AUTO_ZRELADDR) and takes its decompressed size plus BSS, with page tables 16 KiB below; when the
+ * zImage lies in that range it first copies itself past the kernel's end.
+ */
+export function armDecompressorLayout(z: ZImageArm, load: number) {
+  const ks = z.kernelSize;
+  if (!ks) return undefined;
+  const kernelStart = ((load & ARM_ZRELADDR_MASK) >>> 0) + (ks.textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
+  const written = { start: kernelStart - ARM_PAGE_TABLES, end: kernelStart + ks.decompressedSize + ks.bssSize };
+  const footprint = z.length + (z.appendedDtb?.totalSize ?? 0) + ARM_DECOMPRESSOR_WORKSPACE;
+  const image = { start: load, end: load + footprint };
+  const overlaps = image.start < written.end && written.start < image.end;
+  // Relocated, the zImage lands just past the decompressed kernel.
+  const relocated = overlaps ? { start: kernelStart + ks.decompressedSize, end: kernelStart + ks.decompressedSize + footprint } : undefined;
+  return { kernelStart, written, image, overlaps, relocated };
+}
+
+function zimageLayoutRules(node: InspectNode, parent: InspectNode | undefined, opts: InspectOptions): void {
+  const z = node.value as ZImageArm;
+  let load = opts.loadAddress;
+  if (parent?.format === 'uimage') {
+    const h = (parent.value as UImageInfo).header;
+    if (h.type.id !== IH_TYPE.KERNEL || h.compression.id !== IH_COMP.NONE) return;
+    load = h.load;
+  }
+  if (load === undefined) return;
+  const layout = armDecompressorLayout(z, load);
+  if (!layout) return;
+  const range = (r: { start: number; end: number }) => `[${hex32(r.start)}, ${hex32(r.end)})`;
+  if (layout.overlaps) {
+    node.findings.push(finding('zimage-overlap',
+      `loaded at ${hex32(load)}, the zImage ${range(layout.image)} overlaps where its kernel decompresses ${range(layout.written)}; it first moves itself to ${range(layout.relocated!)}`,
+      `load it above ${hex32(layout.written.end)} (booting.rst: above 32 MiB into RAM), so nothing placed after it is overwritten and no copy is needed`));
+  }
+  const fdt = opts.fdtAddress;
+  const inRange = (r: { start: number; end: number } | undefined) => r !== undefined && fdt! >= r.start && fdt! < r.end;
+  if (fdt !== undefined && (inRange(layout.written) || inRange(layout.relocated))) {
+    node.findings.push(finding('fdt-overlap',
+      `the DTB at ${hex32(fdt)} lies in ${inRange(layout.written) ? `the kernel's decompressed image and BSS ${range(layout.written)}` : `the range the zImage moves itself to ${range(layout.relocated!)}`}`,
+      `put the DTB above ${hex32(Math.max(layout.written.end, layout.relocated?.end ?? 0))} (booting.rst suggests above 128 MiB into RAM)`));
+  }
+}
