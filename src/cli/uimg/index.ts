@@ -5,6 +5,7 @@ import { Exit, type Stdio } from '../system.js';
 import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
 import { cpioBuilder, cpioCommand } from './cpio.js';
+import { kexecCommands } from './kexec.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 import { inspectBuilder, inspectCommand } from './inspect.js';
 
@@ -33,6 +34,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('kexec', 'kexec bootloader: kit (its files), plan (what kexec_load gets)', (y) => kexecCommands(y, handle))
       .command('cpio [archive]', 'initramfs cpio archives: write (--list/--dir), list (-t), extract (-x)', cpioBuilder, handle(cpioCommand))
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
       .demandCommand(1, 'name a command')
