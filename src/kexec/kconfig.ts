@@ -163,8 +163,8 @@ export function kernelConfigSettings(o: KernelConfigOptions): Setting[] {
   const modeSettings = choice[o.cmdlineMode];
   if (o.cmdline !== '' && !modeSettings) {
     const modes = CMDLINE_MODES.filter((m) => choice[m]);
-    throw new UimgError('BAD_VALUE', `--cmdline-mode ${o.cmdlineMode}: ${o.arch} has no such choice`,
-      { field: 'cmdline-mode', expected: modes.join('|'), actual: o.cmdlineMode }, `${o.arch} offers ${modes.join(', ')}`);
+    throw new UimgError('BAD_VALUE', `--cmdline-mode ${o.cmdlineMode}: ${o.arch} has no such choice (it offers ${modes.join(', ')})`,
+      { field: 'cmdline-mode', expected: modes.join('|'), actual: o.cmdlineMode });
   }
   if (/["\n\\]/.test(o.cmdline) || /["\n\\]/.test(o.initramfsSource)) {
     throw new UimgError('BAD_VALUE', 'the command line and the initramfs source cannot hold ", \\ or newlines in a Kconfig string',
