@@ -12,6 +12,8 @@ import { formatCpioList, parseCpioList, type CpioSpec } from '../src/formats/cpi
 import { decodeNewcHeader, encodeNewcHeader } from '../src/formats/cpio/newc.js';
 import { readCpio, walkInitramfs } from '../src/formats/cpio/read.js';
 import { writeCpio } from '../src/formats/cpio/write.js';
+import { FORMATS, PROBE_BYTES, probeFormat } from '../src/formats/registry.js';
+import { gzipSync } from 'node:zlib';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
 
 const CPIO = join(FIXTURES, 'cpio');
@@ -215,6 +217,33 @@ describe('reader: errors and findings', () => {
     const bad = gz.slice();
     bad[40] ^= 0xff;
     expect((await caught(readCpio(fromBytes(bad)))).code).toMatch(/MALFORMED|TRUNCATED/);
+  });
+});
+
+describe('the cpio format module (uimg inspect)', () => {
+  const probe = (b: Uint8Array) => probeFormat(b.subarray(0, PROBE_BYTES), b.length)?.id;
+
+  it('recognises newc, crc and gzip\'d archives, and leaves other gzip data to the compressed-stream module', () => {
+    expect(probe(golden('sample.cpio'))).toBe('cpio');
+    expect(probe(golden('sample-crc.cpio'))).toBe('cpio');
+    expect(probe(new Uint8Array(gzipSync(golden('sample.cpio'))))).toBe('cpio');
+    expect(probe(new Uint8Array(readFileSync(join(dir, 'g1.cpio.gz'))))).toBe('cpio');
+    expect(probe(new Uint8Array(gzipSync(Buffer.from('not an archive'.repeat(100)))))).toBe('compressed');
+    expect(FORMATS.findIndex((f) => f.id === 'cpio')).toBeLessThan(FORMATS.findIndex((f) => f.id === 'compressed'));
+  });
+
+  it('summarises rather than lists, with the reader\'s findings', async () => {
+    const cpio = FORMATS.find((f) => f.id === 'cpio')!;
+    const d = await cpio.decode(fromBytes(new Uint8Array(gzipSync(golden('sample-crc.cpio')))));
+    expect(d.summary).toBe('cpio initramfs (crc, gzip-compressed): 16 entries, /init');
+    expect(d.value).toMatchObject({ format: 'crc', compression: 'gzip', entries: 16, files: 6, directories: 4, symlinks: 2, devices: 2, dataBytes: 64 + 26 + 1, init: true });
+    expect(d.findings).toEqual([]);
+  });
+
+  it('uimg inspect shows it', () => {
+    const r = uimg(['inspect', join(CPIO, 'default.cpio')]);
+    expect(r.stdout.toString()).toMatch(/cpio initramfs \(newc\): 3 entries/);
+    expect(r.stdout.toString()).toMatch(/cpio-no-init/);
   });
 });
 

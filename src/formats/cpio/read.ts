@@ -178,7 +178,8 @@ function addNameFindings(listing: CpioListing): void {
         'extracting refuses it; the kernel unpacks it relative to /', e.offset));
     }
     if (seen.has(path) && e.type !== 'dir') {
-      listing.findings.push(finding('cpio-duplicate-name', `'${e.name}' appears again at ${e.offset}: the later one replaces the earlier`,
+      const where = listing.segments.length > 1 ? ` in part ${e.segment}` : '';
+      listing.findings.push(finding('cpio-duplicate-name', `'${e.name}' appears again at ${e.offset}${where}: the later one replaces the earlier`,
         undefined, e.offset));
     }
     seen.add(path);
