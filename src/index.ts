@@ -14,3 +14,11 @@ export {
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
 export { FORMATS, probeFormat, type FormatModule } from './formats/registry.js';
+export { parseCpioList, formatCpioList, expandLocation, type CpioSpec, type FileSpec } from './formats/cpio/list.js';
+export { writeCpio, type CpioWriteOptions, type FileOpener, type OpenedFile, type WrittenCpio } from './formats/cpio/write.js';
+export { readCpio, walkInitramfs, type CpioEntry, type CpioListing, type CpioVisitor } from './formats/cpio/read.js';
+export { gzipSink, gunzip } from './bytes/gzip.js';
+export { kexecInit, kexecCpioSpecs, kexecbootConfig, petitbootConfig, type KexecKit, type BootEntry } from './kexec/kit.js';
+export { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } from './kexec/kconfig.js';
+export { planKexec, type KexecPlan, type PlanInput } from './kexec/plan.js';
+export { checkSegments, type Segment } from './kexec/segments.js';
