@@ -40,6 +40,9 @@ const ALL: Profiles = ['L', 'M', 'S'];
 const SMALL: Profiles = ['M', 'S'];
 const TINY: Profiles = ['S'];
 
+/** Options set alike, with no comment of their own. */
+const all = (value: 'y' | 'n', ...options: string[]): Setting[] => options.map((option) => ({ option, value }));
+
 /** Settings every arch shares, with the profiles they belong to. Tables are data: edit here, not in the code below. */
 const COMMON: readonly { in: Profiles; set: Setting[] }[] = [
   { in: ALL, set: [
@@ -48,50 +51,26 @@ const COMMON: readonly { in: Profiles; set: Setting[] }[] = [
     { option: 'INITRAMFS_ROOT_UID', value: 0 },
     { option: 'INITRAMFS_ROOT_GID', value: 0 },
     { option: 'DEVTMPFS', value: 'y', why: '/init mounts devtmpfs: device nodes without mdev or udev' },
-    { option: 'PROC_FS', value: 'y' },
-    { option: 'SYSFS', value: 'y' },
-    { option: 'BINFMT_ELF', value: 'y' },
+    ...all('y', 'PROC_FS', 'SYSFS', 'BINFMT_ELF'),
     { option: 'BINFMT_SCRIPT', value: 'y', why: '/init is a shell script' },
-    { option: 'BLOCK', value: 'y' },
-    { option: 'PARTITION_ADVANCED', value: 'y' },
-    { option: 'MSDOS_PARTITION', value: 'y' },
-    { option: 'EFI_PARTITION', value: 'y' },
+    ...all('y', 'BLOCK', 'PARTITION_ADVANCED', 'MSDOS_PARTITION', 'EFI_PARTITION'),
     { option: 'EXT4_FS', value: 'y', why: 'the boot media: add the board\'s MMC/USB/SATA host drivers built in' },
     { option: 'VFAT_FS', value: 'y' },
     { option: 'NLS_CODEPAGE_437', value: 'y', why: 'vfat\'s default codepage and iocharset' },
-    { option: 'NLS_ISO8859_1', value: 'y' },
-    { option: 'MMC', value: 'y' },
-    { option: 'MMC_BLOCK', value: 'y' },
-    { option: 'CC_OPTIMIZE_FOR_SIZE', value: 'y' },
+    ...all('y', 'NLS_ISO8859_1', 'MMC', 'MMC_BLOCK', 'CC_OPTIMIZE_FOR_SIZE'),
     { option: 'MODULES', value: 'n', why: 'everything built in: the initramfs carries no modules' },
   ] },
   { in: SMALL, set: [
     { option: 'EXPERT', value: 'y', why: 'makes the options below (and SLOB) selectable' },
     { option: 'NET', value: 'n', why: 'a local-media bootloader needs no networking (keep it, profile L, for network boot)' },
-    { option: 'SWAP', value: 'n' },
-    { option: 'SYSVIPC', value: 'n' },
-    { option: 'POSIX_MQUEUE', value: 'n' },
-    { option: 'AUDIT', value: 'n' },
-    { option: 'CGROUPS', value: 'n' },
-    { option: 'NAMESPACES', value: 'n' },
-    { option: 'KALLSYMS', value: 'n' },
-    { option: 'COREDUMP', value: 'n' },
-    { option: 'IO_URING', value: 'n' },
-    { option: 'BPF_SYSCALL', value: 'n' },
-    { option: 'PROFILING', value: 'n' },
-    { option: 'FTRACE', value: 'n' },
+    ...all('n', 'SWAP', 'SYSVIPC', 'POSIX_MQUEUE', 'AUDIT', 'CGROUPS', 'NAMESPACES', 'KALLSYMS', 'COREDUMP', 'IO_URING',
+      'BPF_SYSCALL', 'PROFILING', 'FTRACE'),
   ] },
   { in: TINY, set: [
     { option: 'PREEMPT_NONE', value: 'y', why: 'with !SMP this gives TINY_RCU, which cannot be set directly' },
     { option: 'BUG', value: 'n' },
     { option: 'BASE_FULL', value: 'n', why: 'BASE_SMALL: smaller kernel data structures' },
-    { option: 'EPOLL', value: 'n' },
-    { option: 'SIGNALFD', value: 'n' },
-    { option: 'TIMERFD', value: 'n' },
-    { option: 'EVENTFD', value: 'n' },
-    { option: 'AIO', value: 'n' },
-    { option: 'ADVISE_SYSCALLS', value: 'n' },
-    { option: 'MEMBARRIER', value: 'n' },
+    ...all('n', 'EPOLL', 'SIGNALFD', 'TIMERFD', 'EVENTFD', 'AIO', 'ADVISE_SYSCALLS', 'MEMBARRIER'),
   ] },
 ];
 
