@@ -1,5 +1,5 @@
 /** cpio and the file system: list entries from a directory tree, file data for the writer, safe extraction. */
-import { chmod, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, lutimes, mkdir, open, readdir, readlink, stat, symlink, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UimgError } from '../errors.js';
 import type { CpioSpec, FileSpec } from '../formats/cpio/list.js';
@@ -59,10 +59,13 @@ export async function cpioSpecsFromDirectory(root: string, opts: DirectoryOption
   return specs;
 }
 
-/** The writer's FileOpener for host files; `keepMtimes` passes each file's own mtime (gen_init_cpio's way). */
+/**
+ * The writer's FileOpener for host files (symbolic links followed, as gen_init_cpio's open() does); `keepMtimes`
+ * passes each file's own mtime (gen_init_cpio's way).
+ */
 export function hostFileOpener(keepMtimes: boolean): (spec: FileSpec) => Promise<OpenedFile> {
   return async (spec) => {
-    const st = await lstat(spec.location).catch(() => undefined);
+    const st = await stat(spec.location).catch(() => undefined);
     if (st && !st.isFile()) {
       throw new UimgError('NOT_A_FILE', `${spec.location}: not a regular file (for ${spec.name})`,
         { file: spec.location, field: 'location' }, 'file entries take their data from a regular file');
