@@ -306,6 +306,38 @@ describe('uimg cpio --dir', () => {
   });
 });
 
+describe('uimg cpio: the command line', () => {
+  it.each([
+    [['cpio', '-o', 'x.cpio'], 2, /say one of --list/],
+    [['cpio', '--list', 'a', '--dir', 'b', '-o', 'x.cpio'], 2, /say one of/],
+    [['cpio', '-t'], 2, /-t needs an ARCHIVE/],
+    [['cpio', '--list', 'l.list'], 2, /needs -o OUT/],
+    [['cpio', '--list', 'l.list', '--owner', 'root', '-o', 'x.cpio'], 2, /--owner 'root' is not UID:GID/],
+    [['cpio', '--list', 'l.list', '--mtime', '-5', '-o', 'x.cpio'], 2, /--mtime '-5' is not a number of seconds/],
+    [['cpio', '--list', 'bad.list', '-o', 'x.cpio'], 4, /bad.list:2: unknown entry type 'fil'/],
+    [['cpio', '--list', 'missing.list', '-o', 'x.cpio'], 3, /missing.list: cannot read/],
+    [['cpio', '--list', 'dirloc.list', '-o', 'x.cpio'], 3, /not a regular file \(for \/d\)/],
+    [['cpio', '-t', 'l.list'], 4, /not a cpio archive/],
+  ])('%j exits %i', (args, code, message) => {
+    writeFileSync(join(dir, 'l.list'), 'dir /d 0755 0 0\n');
+    writeFileSync(join(dir, 'bad.list'), 'dir /d 0755 0 0\nfil /x y 0644 0 0\n');
+    writeFileSync(join(dir, 'dirloc.list'), `file /d ${dir} 0644 0 0\n`);
+    const r = uimg(args);
+    expect(r.stderr.toString()).toMatch(message);
+    expect(r.status).toBe(code);
+    expect(existsSync(join(dir, 'x.cpio'))).toBe(false);
+  });
+
+  it('follows symbolic links to file data (as gen_init_cpio), writes to stdout with -o -, reads stdin with -t -', () => {
+    symlinkSync(join(CPIO, 'files/hello.txt'), join(dir, 'hello-link'));
+    writeFileSync(join(dir, 'link.list'), 'file /hello hello-link 0644 0 0\n');
+    const r = uimg(['cpio', '--list', 'link.list', '--mtime', '0', '-o', '-']);
+    expect(r.status).toBe(0);
+    const t = uimg(['cpio', '-t', '-'], dir, {}, r.stdout);
+    expect(t.stdout.toString()).toMatch(/^-rw-r--r-- 1 0\/0 26 hello$/m);
+  });
+});
+
 describe('extraction', () => {
   const sample = join(CPIO, 'sample.cpio');
 
