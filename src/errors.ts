@@ -23,6 +23,7 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  /** Input whose structure does not parse: a damaged archive field, a bad list line, corrupt compressed data. */
   'MALFORMED',
   'BAD_LAYOUT',
   'UNBOOTABLE',

@@ -7,6 +7,8 @@ import { createBuilder, createCommand } from './create.js';
 import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
 import { loaderCommands } from './loader.js';
+import { cpioBuilder, cpioCommand } from './cpio.js';
+import { kexecCommands } from './kexec.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 import { inspectBuilder, inspectCommand } from './inspect.js';
 
@@ -35,6 +37,8 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('kexec', 'kexec bootloader: kit (its files), plan (what kexec_load gets)', (y) => kexecCommands(y, handle))
+      .command('cpio [archive]', 'initramfs cpio archives: write (--list/--dir), list (-t), extract (-x)', cpioBuilder, handle(cpioCommand))
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
       .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
