@@ -23,7 +23,10 @@ export const ErrorCodes = [
   'NOT_A_FILE',
   'IO_ERROR',
   'USAGE',
+  /** Input whose structure does not parse: a damaged archive field, a bad list line, corrupt compressed data. */
   'MALFORMED',
+  'BAD_LAYOUT',
+  'UNBOOTABLE',
   'BAD_SCRIPT',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -36,6 +36,21 @@ export { DEFAULT_BOOTM_LEN, armDecompressorLayout } from './inspect/rules.js';
 export { type LoaderVerdict } from './inspect/loaders.js';
 export { formatTree, reportJson as inspectJson, allFindings } from './inspect/present.js';
 export { scan, formatScan, type ScanHit } from './inspect/scan.js';
+export * from './layout/model.js';
+export { parseLayout } from './layout/parse.js';
+export { parseByteCount, hex, humanSize } from './layout/numbers.js';
+export {
+  encodeEnvImage, decodeEnvImage, envTextToData, envVarsToData, envHeaderSize, ENV_REDUNDANT_FLAGS, ENV_SIZE_LIMIT,
+  type EnvImageOptions, type DecodedEnv,
+} from './formats/uboot-env/env.js';
+export { parseCpioList, formatCpioList, expandLocation, type CpioSpec, type FileSpec } from './formats/cpio/list.js';
+export { writeCpio, type CpioWriteOptions, type FileOpener, type OpenedFile, type WrittenCpio } from './formats/cpio/write.js';
+export { readCpio, walkInitramfs, type CpioEntry, type CpioListing, type CpioVisitor } from './formats/cpio/read.js';
+export { gzipSink, gunzip } from './bytes/gzip.js';
+export { kexecInit, kexecCpioSpecs, kexecbootConfig, petitbootConfig, type KexecKit, type BootEntry } from './kexec/kit.js';
+export { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } from './kexec/kconfig.js';
+export { planKexec, type KexecPlan, type PlanInput } from './kexec/plan.js';
+export { checkSegments, type Segment } from './kexec/segments.js';
 export { Assembler, type Endian, type Fixup, type Isa } from './asm/assembler.js';
 export { SH4, SH4_PCREL, sh4Assembler } from './asm/sh4.js';
 export { A32, A32_PCREL, a32Assembler } from './asm/a32.js';

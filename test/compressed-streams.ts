@@ -9,6 +9,7 @@ export const STREAMS: { file: string; format: Compression }[] = [
   { file: 'input.txt.arm.xz', format: 'xz' },
   { file: 'input.txt.lzma', format: 'lzma' },
   { file: 'input.txt.lzo', format: 'lzo' },
+  { file: 'input.txt.crc32.lzo', format: 'lzo' },
   { file: 'input.txt.lz4', format: 'lz4' },
   { file: 'input.txt.zst', format: 'zstd' },
   { file: 'input.txt.stdin.zst', format: 'zstd' },

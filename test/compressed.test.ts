@@ -138,6 +138,8 @@ describe('findPayloads', () => {
     expect(whole('input.txt.zst')).toMatchObject({ compressedLength: 938, uncompressedSize: n, sizeSource: 'zstd-frame-header' });
     expect(whole('input.txt.stdin.zst')).toEqual({ format: 'zstd', offset: 0, compressedLength: 826, confidence: 'validated' });
     expect(whole('input.txt.lzo')).toMatchObject({ compressedLength: 3266, uncompressedSize: n, sizeSource: 'lzop-blocks' });
+    const crc32Lzo = fixture('compressed/input.txt.crc32.lzo');
+    expect(whole('input.txt.crc32.lzo')).toMatchObject({ compressedLength: crc32Lzo.length, uncompressedSize: n, sizeSource: 'lzop-blocks' });
     expect(whole('input.txt.lzma')).toEqual({ format: 'lzma', offset: 0, confidence: 'validated' });
     expect(whole('input.txt.lz4')).toMatchObject({ compressedLength: 4005 });
     // gzip records ISIZE at its end: read when the caller gives the end.

@@ -82,6 +82,9 @@ describe('uimg inspect', () => {
     expect(r.status).toBe(3);
     expect(r.stderr.toString()).toMatch(/^uimg: nosuch\.bin: cannot open: .*\(hint: check the path\)\n$/);
     expect(r.stdout.toString()).toContain('flattened device tree');
+    const d = uimg(['.']);
+    expect(d.status).toBe(3);
+    expect(d.stderr.toString()).toBe('uimg: .: cannot read: Is a directory\n');
   });
 
   it('refuses a bad size and stops with a clear error past --max-bytes', () => {

@@ -26,7 +26,8 @@ export const displayPath = (path: string) => (path === STDIO_PATH ? '-' : path);
 
 const INVALID_CODES: ErrorCode[] = [
   'BAD_MAGIC', 'HEADER_CRC_MISMATCH', 'DATA_CRC_MISMATCH', 'TRUNCATED', 'TRAILING_BYTES', 'SIZE_LIMIT',
-  'EMPTY_INPUT', 'XIP_TOO_SMALL', 'XIP_BAD_PADDING', 'NO_SUCH_PART', 'UNSUPPORTED_TYPE', 'MALFORMED', 'BAD_SCRIPT',
+  'EMPTY_INPUT', 'XIP_TOO_SMALL', 'XIP_BAD_PADDING', 'NO_SUCH_PART', 'UNSUPPORTED_TYPE', 'MALFORMED', 'BAD_LAYOUT', 'UNBOOTABLE', 'BAD_SCRIPT',
+  'CORRUPT_STREAM', 'UNSUPPORTED_COMPRESSION', 'TIMED_OUT', 'ABORTED',
 ];
 
 export function exitCodeFor(e: UimgError): number {
@@ -49,6 +50,9 @@ export interface Context {
   /** Reads all of stdin (only for '-'). */
   readStdin(): Promise<Uint8Array>;
 }
+
+/** Wraps a command so its errors are reported and its exit code kept (index.ts makes it; nested commands use it). */
+export type Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => (a: A) => Promise<void>;
 
 export interface OpenedSource extends ByteSource {
   close(): Promise<void>;

@@ -2,9 +2,14 @@
 import yargs from 'yargs';
 import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
-import { type Context, EXIT, STDIO_PATH, reportError } from './common.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
-import { romimageBuilder } from './romimage.js';
+import { flashBuilder, flashCommand } from './flash.js';
+import { layoutCommands } from './layout.js';
+import { loaderCommands } from './loader.js';
+import { cpioBuilder, cpioCommand } from './cpio.js';
+import { kexecCommands } from './kexec.js';
+import { romimageCommands } from './romimage.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 import { inspectBuilder, inspectCommand } from './inspect.js';
 
@@ -18,7 +23,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
   const ctx: Context = { io, env, readStdin };
   let code: number = EXIT.OK;
   const json = args.includes('--json') || args.includes('--format=json');
-  const handle = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
+  const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
     try {
       code = await command(ctx, a);
     } catch (e) {
@@ -33,8 +38,13 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
+      .command('kexec', 'kexec bootloader: kit (its files), plan (what kexec_load gets)', (y) => kexecCommands(y, handle))
+      .command('cpio [archive]', 'initramfs cpio archives: write (--list/--dir), list (-t), extract (-x)', cpioBuilder, handle(cpioCommand))
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
-      .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', romimageBuilder(handle), () => undefined)
+      .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
+      .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
+      .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header', (y) => loaderCommands(y, handle))
+      .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', (y) => romimageCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
       .recommendCommands()

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BYTES, inspect, type InspectOptions } from '../../inspect/i
 import { allFindings, formatTree, reportJson } from '../../inspect/present.js';
 import { DEFAULT_BOOTM_LEN } from '../../inspect/rules.js';
 import { formatScan, scan, scanJson } from '../../inspect/scan.js';
-import { type Context, EXIT, displayPath, exitCodeFor, openSource, parseAddress, printJson } from './common.js';
+import { type Context, EXIT, displayPath, exitCodeFor, ioError, openSource, parseAddress, printJson } from './common.js';
 
 export interface InspectArgs {
   files: string[];
@@ -72,8 +72,9 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
         await src.close();
       }
     } catch (e) {
-      if (!isUimgError(e)) throw e;
-      const err = e.withFile(file);
+      // A file-system error while reading (a directory, a vanished file) is about this file, like one at open.
+      if (!isUimgError(e) && typeof (e as { code?: unknown }).code !== 'string') throw e;
+      const err = ioError(e, file, 'read');
       code = Math.max(code, exitCodeFor(err));
       if (a.json) results.push({ file, error: err.toJSON() });
       else ctx.io.stderr(`uimg: ${err.describe()}\n`);

@@ -18,7 +18,7 @@ import {
   DEFAULT_PAGE_OFFSET, SH_BOARDS, SH_RESET_ADDRESS, kernelText, writeShRomImage, type ShBoard, type ShRomOptions,
 } from '../../formats/romimage/sh-romimage.js';
 import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
-import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
+import { type Context, type Handler, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
 
 /** A count or size as C writes it: decimal, or 0x hex; sizes may end in K or M (KiB, MiB). */
 export function parseNumberArg(value: string, flag: string, { max = 0xffffffff, suffixes = false } = {}): number {
@@ -392,16 +392,13 @@ async function scriptCommand(ctx: Context, a: ScriptArgs): Promise<number> {
   return EXIT.OK;
 }
 
-// ----------------------------------------------------------------------------------------------------- builder
+// ---------------------------------------------------------------------------------------------------- commands
 
-type Handle = <A>(command: (ctx: Context, a: A) => Promise<number>) => (a: A) => Promise<void>;
-
-export function romimageBuilder(handle: Handle) {
-  return (y: Argv) =>
-    y
-      .command('sh', 'SH romImage: board script + boot-parameter page + zImage, runs from the reset vector', shBuilder, handle(shCommand))
-      .command('arm', 'ARM ROM image: stub + zImage (+ DTB), no boot loader needed', armBuilder('arm'), handle(armCommand('arm')))
-      .command('arm64', 'AArch64 ROM image: stub + Image (+ DTB), no boot loader needed', armBuilder('arm64'), handle(armCommand('arm64')))
-      .command('script <file>', 'check a board script; print it back, as romimage.h or as gas source', scriptBuilder, handle(scriptCommand))
-      .demandCommand(1, 'name a target: sh, arm, arm64 or script');
+export function romimageCommands(y: Argv, handle: Handler): Argv {
+  return y
+    .command('sh', 'SH romImage: board script + boot-parameter page + zImage, runs from the reset vector', shBuilder, handle(shCommand))
+    .command('arm', 'ARM ROM image: stub + zImage (+ DTB), no boot loader needed', armBuilder('arm'), handle(armCommand('arm')))
+    .command('arm64', 'AArch64 ROM image: stub + Image (+ DTB), no boot loader needed', armBuilder('arm64'), handle(armCommand('arm64')))
+    .command('script <file>', 'check a board script; print it back, as romimage.h or as gas source', scriptBuilder, handle(scriptCommand))
+    .demandCommand(1, 'name a target: sh, arm, arm64 or script');
 }

@@ -13,7 +13,7 @@ const SHORT_INPUT = 64;
  * the input offset when known) or UNSUPPORTED_COMPRESSION.
  */
 export async function decompress(format: Compression, bytes: Uint8Array, limits: DecompressLimits): Promise<{ data: Uint8Array; consumed?: number }> {
-  const codec = CODECS[format];
+  const codec = Object.hasOwn(CODECS, format) ? CODECS[format] : undefined;
   if (!codec) throw new UimgError('UNSUPPORTED_COMPRESSION', `unknown compression ${String(format)}`, { field: 'format', actual: String(format) });
   checkLimits(limits);
   throwIfAborted(format, limits.signal);
@@ -23,7 +23,7 @@ export async function decompress(format: Compression, bytes: Uint8Array, limits:
     throw magicSoFar && bytes.length < SHORT_INPUT ? truncatedStream(format, bytes.length) : corruptStream(format, 'not a valid header', 0);
   }
   if (!codec.loadSteps) {
-    throw new UimgError('UNSUPPORTED_COMPRESSION', `${format} decompression is not supported (the stream was found and its headers checked)`, { field: format }, `decompress it with the ${format === 'lzo' ? 'lzop -d' : format} tool`);
+    throw new UimgError('UNSUPPORTED_COMPRESSION', `${format} decompression is not supported (the stream was found and its headers checked)`, { field: format }, 'extract the stream and decompress it with lzop -d');
   }
   if (shape.uncompressedSize !== undefined && shape.uncompressedSize > limits.maxOutputBytes) {
     throw sizeLimitError(format, limits.maxOutputBytes, shape.uncompressedSize);

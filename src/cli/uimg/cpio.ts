@@ -1,0 +1,188 @@
+/** uimg cpio: write initramfs archives from a gen_init_cpio list or a directory; list (-t) and extract (-x) them. */
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { gzipSink } from '../../bytes/gzip.js';
+import { UimgError } from '../../errors.js';
+import type { Finding } from '../../findings.js';
+import { expandLocation, parseCpioList, type CpioSpec } from '../../formats/cpio/list.js';
+import { FILE_TYPES, S_IFMT } from '../../formats/cpio/newc.js';
+import { readCpio, type CpioEntry } from '../../formats/cpio/read.js';
+import { writeCpio } from '../../formats/cpio/write.js';
+import { cpioSpecsFromDirectory, extractCpio, hostFileOpener } from '../../node/cpio.js';
+import { type Context, EXIT, STDIO_PATH, displayPath, ioError, openSink, openSource, printJson } from './common.js';
+
+export interface CpioArgs {
+  archive?: string;
+  list?: string;
+  dir?: string;
+  contents: boolean;
+  extract: boolean;
+  output?: string;
+  directory: string;
+  gzip: boolean;
+  crc: boolean;
+  mtime?: string;
+  owner?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+export function cpioBuilder(y: Argv): Argv<CpioArgs> {
+  return y
+    .usage('$0 cpio --list LIST|--dir DIR -o OUT [--gzip]   write\n$0 cpio -t ARCHIVE   list\n$0 cpio -x ARCHIVE [-C DIR]   extract')
+    .positional('archive', { type: 'string', describe: 'archive to list or extract (- for stdin); raw or gzip-compressed newc' })
+    .option('list', { type: 'string', describe: 'write from a gen_init_cpio list file (paths relative to the current directory)' })
+    .option('dir', { type: 'string', describe: 'write from a directory tree (sorted; hard links kept)' })
+    .option('contents', { alias: 't', type: 'boolean', default: false, describe: 'list the archive' })
+    .option('extract', { alias: 'x', type: 'boolean', default: false, describe: 'extract the archive' })
+    .option('output', { alias: 'o', type: 'string', describe: 'archive to write (- for stdout)' })
+    .option('directory', { alias: 'C', type: 'string', default: '.', describe: 'where -x extracts to' })
+    .option('gzip', { alias: 'z', type: 'boolean', default: false, describe: 'gzip the archive (level 9, no name or time: reproducible)' })
+    .option('crc', { alias: 'c', type: 'boolean', default: false, describe: 'crc format 070702 with data sums (gen_init_cpio -c)' })
+    .option('mtime', { type: 'string', describe: 'one mtime for every entry, seconds (default SOURCE_DATE_EPOCH; else files keep theirs, others get now)' })
+    .option('owner', { type: 'string', describe: 'UID:GID for every entry, e.g. 0:0' })
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<CpioArgs>;
+}
+
+function seconds(value: string, what: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
+    throw new UimgError('BAD_VALUE', `${what} '${value}' is not a number of seconds that cpio can store`,
+      { field: what, expected: '0..4294967295', actual: value }, 'cpio stores 32-bit unsigned times');
+  }
+  return Number(value);
+}
+
+export async function cpioCommand(ctx: Context, a: CpioArgs): Promise<number> {
+  const modes = [a.list !== undefined, a.dir !== undefined, a.contents, a.extract].filter(Boolean).length;
+  if (modes !== 1) {
+    throw new UimgError('USAGE', 'say one of --list LIST, --dir DIR, -t ARCHIVE or -x ARCHIVE', { field: 'mode' },
+      'uimg cpio --list initramfs.list -o initramfs.cpio.gz --gzip');
+  }
+  if (a.contents || a.extract) {
+    if (a.archive === undefined) throw new UimgError('USAGE', `${a.contents ? '-t' : '-x'} needs an ARCHIVE`, { field: 'archive' });
+    return a.contents ? listArchive(ctx, a.archive, a.json) : extractArchive(ctx, a.archive, a.directory, a.json, a.quiet);
+  }
+  if (a.output === undefined) throw new UimgError('USAGE', 'writing an archive needs -o OUT', { field: 'output' });
+  if (a.archive !== undefined) throw new UimgError('USAGE', `unexpected argument '${a.archive}' when writing`, { field: 'archive' });
+  return writeArchive(ctx, a, a.output);
+}
+
+async function writeArchive(ctx: Context, a: CpioArgs, output: string): Promise<number> {
+  const sde = ctx.env.SOURCE_DATE_EPOCH;
+  const fixed = a.mtime !== undefined ? seconds(a.mtime, '--mtime') : sde !== undefined ? seconds(sde, 'SOURCE_DATE_EPOCH') : undefined;
+  let owner;
+  if (a.owner !== undefined) {
+    const m = /^(\d{1,10}):(\d{1,10})$/.exec(a.owner);
+    if (!m) throw new UimgError('BAD_VALUE', `--owner '${a.owner}' is not UID:GID`, { field: 'owner', expected: 'UID:GID', actual: a.owner }, 'e.g. --owner 0:0');
+    owner = { uid: Number(m[1]), gid: Number(m[2]) };
+  }
+  let specs: CpioSpec[];
+  if (a.list !== undefined) {
+    const listFile = a.list;
+    let text: string;
+    try {
+      text = listFile === STDIO_PATH ? new TextDecoder().decode(await ctx.readStdin()) : await readFile(listFile, 'utf8');
+    } catch (e) {
+      throw ioError(e, listFile, 'read');
+    }
+    specs = parseCpioList(text, displayPath(listFile)).map((s) => (s.kind === 'file' ? { ...s, location: expandLocation(s.location, ctx.env) } : s));
+  } else {
+    try {
+      specs = await cpioSpecsFromDirectory(a.dir!, { keepMtimes: fixed === undefined });
+    } catch (e) {
+      throw ioError(e, a.dir!, 'read the directory');
+    }
+  }
+  const open = hostFileOpener(fixed === undefined);
+  const sink = await openSink(ctx, output);
+  let written;
+  let compressed = 0;
+  try {
+    const counting = { write: async (c: Uint8Array) => { compressed += c.length; await sink.write(c); } };
+    const gz = a.gzip ? gzipSink(counting) : undefined;
+    written = await writeCpio(specs, async (spec) => {
+      try {
+        return await open(spec);
+      } catch (e) {
+        throw ioError(e, spec.location, `read (for ${spec.name})`);
+      }
+    }, gz ?? sink, { format: a.crc ? 'crc' : 'newc', mtime: fixed ?? Math.floor(Date.now() / 1000), ...(owner ? { owner } : {}) });
+    await gz?.finish();
+    await sink.commit();
+  } finally {
+    await sink.abort();
+  }
+  const summary = { file: displayPath(output), entries: written.entries, size: written.size, ...(a.gzip ? { gzipSize: compressed } : {}) };
+  if (a.json) printJson(ctx, { ok: true, ...summary, format: a.crc ? 'crc' : 'newc', compression: a.gzip ? 'gzip' : 'none' });
+  else if (!a.quiet && output !== STDIO_PATH) {
+    ctx.io.stdout(`${summary.file}: ${written.entries} entries, ${written.size} bytes${a.gzip ? `, ${compressed} gzipped` : ''}\n`);
+  }
+  return EXIT.OK;
+}
+
+const TYPE_LETTER: Record<number, string> = {
+  [FILE_TYPES.dir]: 'd', [FILE_TYPES.reg]: '-', [FILE_TYPES.lnk]: 'l', [FILE_TYPES.chr]: 'c', [FILE_TYPES.blk]: 'b',
+  [FILE_TYPES.fifo]: 'p', [FILE_TYPES.sock]: 's',
+};
+
+/** `-rwxr-xr-x`, as ls and cpio -tv show modes. */
+export function modeString(mode: number): string {
+  const rwx = (bits: number, special: boolean, ch: string) =>
+    (bits & 4 ? 'r' : '-') + (bits & 2 ? 'w' : '-') + (special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? 'x' : '-');
+  return (TYPE_LETTER[mode & S_IFMT] ?? '?') + rwx(mode >> 6, (mode & 0o4000) !== 0, 's') +
+    rwx(mode >> 3, (mode & 0o2000) !== 0, 's') + rwx(mode, (mode & 0o1000) !== 0, 't');
+}
+
+function entryJson(e: CpioEntry) {
+  return {
+    name: e.name, type: e.type ?? null, mode: e.mode, modeOctal: '0' + (e.mode & 0o7777).toString(8).padStart(3, '0'),
+    uid: e.uid, gid: e.gid, nlink: e.nlink, mtime: e.mtime, size: e.fileSize, ino: e.ino,
+    ...(e.type === 'chr' || e.type === 'blk' ? { rdev: { major: e.rdevMajor, minor: e.rdevMinor } } : {}),
+    ...(e.target !== undefined ? { target: e.target } : {}),
+    offset: e.offset, segment: e.segment, format: e.format,
+  };
+}
+
+function printFindings(ctx: Context, file: string, findings: readonly Finding[]): void {
+  for (const f of findings) ctx.io.stderr(`uimg: ${f.severity === 'error' ? 'error' : f.severity}: ${file}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
+}
+
+async function listArchive(ctx: Context, path: string, json: boolean): Promise<number> {
+  const file = displayPath(path);
+  const src = await openSource(ctx, path);
+  try {
+    const listing = await readCpio(src).catch((e) => { throw ioError(e, file, 'read'); });
+    const ok = !listing.findings.some((f) => f.severity === 'error');
+    if (json) {
+      printJson(ctx, { ok, file, segments: listing.segments, entries: listing.entries.map(entryJson), findings: listing.findings });
+    } else {
+      const rows = listing.entries.map((e) => [
+        modeString(e.mode), String(e.nlink), `${e.uid}/${e.gid}`,
+        e.type === 'chr' || e.type === 'blk' ? `${e.rdevMajor}, ${e.rdevMinor}` : String(e.fileSize),
+        e.target !== undefined ? `${e.name} -> ${e.target}` : e.name,
+      ]);
+      const widths = [1, 2, 3].map((c) => Math.max(0, ...rows.map((r) => r[c]!.length)));
+      for (const [mode, nlink, owner, size, name] of rows) {
+        ctx.io.stdout(`${mode} ${nlink!.padStart(widths[0]!)} ${owner!.padEnd(widths[1]!)} ${size!.padStart(widths[2]!)} ${name}\n`);
+      }
+      printFindings(ctx, file, listing.findings);
+    }
+    return ok ? EXIT.OK : EXIT.INVALID;
+  } finally {
+    await src.close();
+  }
+}
+
+async function extractArchive(ctx: Context, path: string, dest: string, json: boolean, quiet: boolean): Promise<number> {
+  const file = displayPath(path);
+  const src = await openSource(ctx, path);
+  try {
+    const result = await extractCpio(() => src.chunks(0, src.size), dest).catch((e) => { throw ioError(e, file, 'extract'); });
+    if (json) printJson(ctx, { ok: true, file, directory: dest, ...result });
+    else if (!quiet) for (const s of result.skipped) ctx.io.stderr(`uimg: warning: ${file}: skipped ${s.name}: ${s.reason}\n`);
+    return EXIT.OK;
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,308 @@
+/** `uimg loader <kind>`: loader configuration computed from the images themselves (and a board layout). */
+import type { Argv } from 'yargs';
+import { UimgError } from '../../errors.js';
+import { ENV_SIZE_LIMIT, encodeEnvImage, envTextToData } from '../../formats/uboot-env/env.js';
+import type { BootPlan } from '../../layout/boot.js';
+import { describeDtb, describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
+import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from '../../layout/model.js';
+import { hex, parseByteCount } from '../../layout/numbers.js';
+import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
+import { cHeader } from '../../loader/c-header.js';
+import { splFalconConfig } from '../../loader/spl-falcon.js';
+import { ubootEnvText } from '../../loader/uboot-env-text.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSink, openSource, printJson } from './common.js';
+import { layoutImages, loadLayout } from './layout-input.js';
+
+/** A whole (bounded) input file: env texts, layouts. */
+export async function readWhole(ctx: Context, path: string, limit: number, what: string): Promise<Uint8Array> {
+  const src = await openSource(ctx, path);
+  try {
+    if (src.size > limit) {
+      throw new UimgError('SIZE_LIMIT', `${displayPath(path)}: ${src.size} bytes is too large for ${what}`,
+        { file: displayPath(path), expected: `<= ${limit}`, actual: src.size });
+    }
+    return (await src.read(0, src.size)).slice();
+  } finally {
+    await src.close();
+  }
+}
+
+export async function writeWhole(ctx: Context, path: string, bytes: Uint8Array): Promise<void> {
+  const sink = await openSink(ctx, path);
+  try {
+    await sink.write(bytes);
+    await sink.commit();
+  } finally {
+    await sink.abort();
+  }
+}
+
+/** A byte count or address from the command line: decimal, 0x hex, or with a K/M/G suffix. */
+export function parseBytesFlag(value: string | number, flag: string): number {
+  const n = parseByteCount(value);
+  if (n === undefined) {
+    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a byte count or address`,
+      { field: flag, expected: 'decimal, 0x hex, or with a K/M/G suffix (8192, 0x2000, 8K)', actual: String(value) },
+      'hexadecimal needs its 0x here');
+  }
+  return n;
+}
+
+interface UbootEnvArgs {
+  from?: string;
+  layout?: string;
+  envSize?: string;
+  redundant: boolean;
+  bigEndian: boolean;
+  padByte: string;
+  output: string;
+  json: boolean;
+}
+
+function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
+  return y
+    .option('from', { type: 'string', describe: 'environment text, name=value lines as mkenvimage reads them (- for stdin)' })
+    .option('layout', { alias: 'l', type: 'string', describe: 'make the text from a board layout (bootcmd, bootargs, mtdparts, load addresses)' })
+    .option('env-size', { alias: 's', type: 'string', describe: 'write the binary environment of this size, header included (CONFIG_ENV_SIZE)' })
+    .option('redundant', { alias: 'r', type: 'boolean', default: false, describe: 'two copies in flash: a flags byte follows the CRC' })
+    .option('big-endian', { alias: 'b', type: 'boolean', default: false, describe: 'store the CRC big-endian' })
+    .option('pad-byte', { alias: 'p', type: 'string', default: '0xff', describe: 'fill byte after the variables' })
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
+    .option('json', { type: 'boolean', default: false })
+    .conflicts('from', 'layout') as unknown as Argv<UbootEnvArgs>;
+}
+
+/**
+ * The binary environment, byte for byte what mkenvimage writes for the same text, size and flags; or, from a
+ * layout, the text itself (binary too with --env-size).
+ */
+async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
+  let text: Uint8Array;
+  if (a.layout !== undefined) {
+    const layout = await loadLayout(a.layout);
+    text = new TextEncoder().encode(ubootEnvText(layout, await layoutImages(ctx, layout)));
+  } else if (a.from !== undefined) {
+    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
+  } else {
+    throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
+  }
+  const out = a.output === '-' ? STDIO_PATH : a.output;
+  if (a.envSize === undefined) {
+    if (a.from !== undefined) throw new UimgError('USAGE', '--env-size is missing', { field: 'env-size' }, 'the size is CONFIG_ENV_SIZE, e.g. 0x2000');
+    await writeWhole(ctx, out, text);
+    if (a.json) printJson(ctx, { ok: true, file: displayPath(out), text: new TextDecoder().decode(text) });
+    return EXIT.OK;
+  }
+  const size = parseBytesFlag(a.envSize, 'env-size');
+  const padByte = parseBytesFlag(a.padByte, 'pad-byte');
+  const data = envTextToData(text);
+  let image: Uint8Array;
+  try {
+    image = encodeEnvImage(data, { size, redundant: a.redundant, bigEndian: a.bigEndian, padByte });
+  } catch (e) {
+    throw e instanceof UimgError && e.code === 'SIZE_LIMIT' ? e.withFile(displayPath(a.from ?? a.layout!)) : e;
+  }
+  await writeWhole(ctx, out, image);
+  if (a.json) {
+    printJson(ctx, { ok: true, file: displayPath(out), size, redundant: a.redundant, bigEndian: a.bigEndian, used: data.length });
+  }
+  return EXIT.OK;
+}
+
+/** Flags every image-driven emitter shares; each may instead come from a board layout. */
+interface BootArgs {
+  layout?: string;
+  kernel?: string;
+  dtb?: string;
+  ramBase?: string;
+  ramSize?: string;
+  cmdline?: string;
+  output: string;
+  json: boolean;
+}
+
+function bootBuilder<T>(y: Argv): Argv<T> {
+  return y
+    .option('layout', { alias: 'l', type: 'string', describe: 'board layout (JSON/YAML): supplies what the flags below leave out' })
+    .option('kernel', { alias: 'k', type: 'string', describe: 'kernel file (uImage, zImage, ...); default: the layout\'s' })
+    .option('dtb', { type: 'string', describe: 'DTB file; default: the layout\'s' })
+    .option('ram-base', { type: 'string', describe: 'RAM start (checks every range against RAM)' })
+    .option('ram-size', { type: 'string', describe: 'RAM size' })
+    .option('cmdline', { type: 'string', describe: 'kernel command line; default: the layout\'s' })
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the result and the RAM plan as JSON' }) as unknown as Argv<T>;
+}
+
+interface ResolvedBoot {
+  layout?: BoardLayout;
+  kernel: KernelImage;
+  dtb?: DtbImage;
+  ram?: RamSpec;
+  cmdline?: string;
+  /** Flash offsets and RAM addresses the layout gives the kernel and DTB. */
+  kernelOffset?: number;
+  kernelAddress?: number;
+  dtbOffset?: number;
+  dtbAddress?: number;
+}
+
+async function describeFile<T>(ctx: Context, path: string, describe: (src: Awaited<ReturnType<typeof openSource>>) => Promise<T>): Promise<T> {
+  const src = await openSource(ctx, path);
+  try {
+    return await describe(src);
+  } catch (e) {
+    throw ioError(e, displayPath(path), 'read');
+  } finally {
+    await src.close();
+  }
+}
+
+/** Kernel, DTB, RAM and command line from the flags, falling back on the layout. */
+async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
+  const layout = a.layout === undefined ? undefined : await loadLayout(a.layout);
+  const fromLayout = layout && (a.kernel === undefined || a.dtb === undefined) ? await layoutImages(ctx, layout) : undefined;
+  const kernel = a.kernel !== undefined ? await describeFile(ctx, a.kernel, describeKernel) : fromLayout?.kernel?.kernel;
+  if (!kernel) throw new UimgError('USAGE', 'no kernel: give --kernel FILE (or a --layout whose kernel names a file)', { field: 'kernel' });
+  const dtb = a.dtb !== undefined ? await describeFile(ctx, a.dtb, describeDtb) : fromLayout?.dtb?.dtb;
+  const ram = a.ramBase !== undefined || a.ramSize !== undefined
+    ? { base: parseBytesFlag(requireFlag(a.ramBase, 'ram-base'), 'ram-base'), size: parseBytesFlag(requireFlag(a.ramSize, 'ram-size'), 'ram-size') }
+    : layout?.ram;
+  const place = (role: 'kernel' | 'dtb') => {
+    const p = layout?.images[role];
+    return { offset: p ? partitionByName(layout!, p.partition)?.offset : undefined, address: p?.ramAddress };
+  };
+  const k = place('kernel'), d = place('dtb');
+  const cmdline = a.cmdline ?? layout?.cmdline;
+  return {
+    ...(layout ? { layout } : {}), kernel, ...(dtb ? { dtb } : {}), ...(ram ? { ram } : {}), ...(cmdline !== undefined ? { cmdline } : {}),
+    ...(k.offset !== undefined ? { kernelOffset: k.offset } : {}), ...(k.address !== undefined ? { kernelAddress: k.address } : {}),
+    ...(d.offset !== undefined ? { dtbOffset: d.offset } : {}), ...(d.address !== undefined ? { dtbAddress: d.address } : {}),
+  };
+}
+
+function requireFlag(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new UimgError('USAGE', `--${flag} is missing`, { field: flag }, 'give --ram-base and --ram-size together');
+  return value;
+}
+
+/** A flag's value, else the layout's, else a clear usage error. */
+function pick(flag: string | undefined, name: string, fallback: number | undefined, where: string): number {
+  if (flag !== undefined) return parseBytesFlag(flag, name);
+  if (fallback !== undefined) return fallback;
+  throw new UimgError('USAGE', `--${name} is missing`, { field: name }, `give --${name}, or a --layout with ${where}`);
+}
+
+function planJson(plan: BootPlan) {
+  return {
+    entry: plan.entry, entryHex: hex(plan.entry),
+    regions: plan.regions.map((r) => ({ ...r, startHex: hex(r.start), endHex: hex(r.start + r.size) })),
+    findings: plan.findings,
+  };
+}
+
+/** Write the text (stdout by default); with --json, stdout carries the JSON (the text inside it). */
+async function emit(ctx: Context, a: { output: string; json: boolean }, text: string, plan: BootPlan): Promise<number> {
+  const toStdout = a.output === '-' || a.output === STDIO_PATH;
+  if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, new TextEncoder().encode(text));
+  if (a.json) printJson(ctx, { ok: true, text, plan: planJson(plan) });
+  for (const f of plan.findings) if (!a.json) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
+  return EXIT.OK;
+}
+
+const AT91_MEDIA_OF: Partial<Record<FlashKind, At91Media>> = { nand: 'nand', nor: 'nor', spi: 'dataflash', qspi: 'qspi', sd: 'sd', mmc: 'sd' };
+
+interface At91Args extends BootArgs {
+  media?: At91Media;
+  imgAddress?: string;
+  jumpAddr?: string;
+  ofOffset?: string;
+  ofAddress?: string;
+  v3: boolean;
+  imageName?: string;
+}
+
+function at91Builder(y: Argv): Argv<At91Args> {
+  return bootBuilder<At91Args>(y)
+    .option('media', { choices: AT91_MEDIA, describe: 'where AT91Bootstrap reads from (default: the layout\'s flash kind)' })
+    .option('img-address', { type: 'string', describe: 'IMG_ADDRESS: flash offset of the kernel (default: its partition)' })
+    .option('jump-addr', { type: 'string', describe: 'JUMP_ADDR: RAM address the kernel is read to (default: its ramAddress)' })
+    .option('of-offset', { type: 'string', describe: 'OF_OFFSET: flash offset of the DTB (default: its partition)' })
+    .option('of-address', { type: 'string', describe: 'OF_ADDRESS: RAM address of the DTB (default: its ramAddress)' })
+    .option('v3', { type: 'boolean', default: false, describe: 'AT91Bootstrap 3.x names (LINUX_UIMAGE/ZIMAGE, MEM_BANK, MEM_SIZE)' })
+    .option('image-name', { type: 'string', describe: 'SD card: the kernel\'s file name' }) as unknown as Argv<At91Args>;
+}
+
+async function at91Command(ctx: Context, a: At91Args): Promise<number> {
+  const b = await resolveBoot(ctx, a);
+  const media = a.media ?? (b.layout ? AT91_MEDIA_OF[b.layout.flash.kind] : undefined);
+  if (!media) throw new UimgError('USAGE', '--media is missing', { field: 'media' }, `one of ${AT91_MEDIA.join(', ')}`);
+  const dtb = b.dtb && {
+    image: b.dtb,
+    offset: media === 'sd' ? 0 : pick(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
+    address: pick(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
+  };
+  const { text, plan } = at91bootstrapConfig({
+    kernel: b.kernel, media,
+    imgAddress: media === 'sd' ? 0 : pick(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+    jumpAddr: pick(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
+    ...(dtb ? { dtb } : {}), ...(b.cmdline !== undefined ? { cmdline: b.cmdline } : {}), ...(b.ram ? { ram: b.ram } : {}),
+    v3: a.v3, ...(a.imageName !== undefined ? { imageName: a.imageName } : {}),
+  });
+  return emit(ctx, a, text, plan);
+}
+
+interface CHeaderArgs extends BootArgs {
+  imgAddress?: string;
+  stagingAddr?: string;
+  dtbOffset?: string;
+  dtbAddress?: string;
+  prefix: string;
+}
+
+function cHeaderBuilder(y: Argv): Argv<CHeaderArgs> {
+  return bootBuilder<CHeaderArgs>(y)
+    .option('img-address', { type: 'string', describe: 'flash offset of the uImage header (default: the kernel partition)' })
+    .option('staging-addr', { type: 'string', describe: 'RAM address the whole uImage is read to first (default: none, data straight to ih_load)' })
+    .option('dtb-offset', { type: 'string', describe: 'flash offset of the DTB (default: its partition)' })
+    .option('dtb-address', { type: 'string', describe: 'RAM address of the DTB (default: its ramAddress)' })
+    .option('prefix', { type: 'string', default: '', describe: 'prefix for every macro name' }) as unknown as Argv<CHeaderArgs>;
+}
+
+async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
+  const b = await resolveBoot(ctx, a);
+  const dtb = b.dtb && {
+    image: b.dtb,
+    offset: pick(a.dtbOffset, 'dtb-offset', b.dtbOffset, 'a dtb partition'),
+    address: pick(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
+  };
+  const staging = a.stagingAddr !== undefined ? parseBytesFlag(a.stagingAddr, 'staging-addr') : undefined;
+  const { text, plan } = cHeader({
+    kernel: b.kernel, imgAddress: pick(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+    ...(staging !== undefined ? { stagingAddress: staging } : {}), ...(dtb ? { dtb } : {}), ...(b.ram ? { ram: b.ram } : {}), prefix: a.prefix,
+  });
+  return emit(ctx, a, text, plan);
+}
+
+interface SplFalconArgs { layout: string; output: string; json: boolean }
+
+function splFalconBuilder(y: Argv): Argv<SplFalconArgs> {
+  return y
+    .option('layout', { alias: 'l', type: 'string', demandOption: true, describe: 'board layout: the kernel and dtb (args) partitions, the args RAM address' })
+    .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
+    .option('json', { type: 'boolean', default: false }) as unknown as Argv<SplFalconArgs>;
+}
+
+async function splFalconCommand(ctx: Context, a: SplFalconArgs): Promise<number> {
+  const layout = await loadLayout(a.layout);
+  const { text, plan } = splFalconConfig(layout, await layoutImages(ctx, layout));
+  return emit(ctx, a, text, plan);
+}
+
+export function loaderCommands(y: Argv, handle: Handler): Argv {
+  return y
+    .command('uboot-env', 'U-Boot binary environment from name=value text (as mkenvimage)', ubootEnvBuilder, handle(ubootEnvCommand))
+    .command('at91bootstrap', 'AT91Bootstrap defconfig fragment that boots the kernel', at91Builder, handle(at91Command))
+    .command('c-header', 'C header (with static asserts) for a first-stage loader that reads the uImage header', cHeaderBuilder, handle(cHeaderCommand))
+    .command('spl-falcon', 'U-Boot SPL falcon-mode settings for a layout', splFalconBuilder, handle(splFalconCommand))
+    .demandCommand(1, 'name a loader: uboot-env, at91bootstrap, c-header, spl-falcon');
+}

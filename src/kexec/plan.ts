@@ -1,0 +1,315 @@
+/**
+ * What `kexec -l KERNEL --dtb DTB --initrd INITRD --append CMDLINE` hands to kexec_load: the segments and the entry,
+ * placed as kexec-tools 2.0.25 places them (kexec-zImage-arm.c, kexec-image-arm64.c, kexec-arm64.c, kexec.c), on
+ * a RAM range given by the caller instead of /proc/iomem, then checked as the kernel checks them.
+ */
+import type { ByteSource } from '../bytes/source.js';
+import { readU32BE } from '../bytes/endian.js';
+import { UimgError } from '../errors.js';
+import { finding, type Finding } from '../findings.js';
+import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
+import { ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
+import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
+import { IH_ARCH, IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
+import { IH_TYPE_KERNEL_NOLOAD } from '../formats/uimage/format.js';
+import { ARM_DEFAULT_TEXT_OFFSET, readArmZImage, zImageEndianness } from '../formats/zimage-arm/zimage-arm.js';
+import { alignDown, alignUp, checkSegments, locateHole, type Ram, type Segment } from './segments.js';
+
+/** kexec_load flags: the architecture in the top 16 bits (include/uapi/linux/kexec.h). */
+export const KEXEC_ARCH_ARM = 40 << 16;
+export const KEXEC_ARCH_AARCH64 = 183 << 16;
+
+const MIB = 1 << 20;
+/** kexec-tools' guess for arm64 kernels older than 3.17 (image_size 0). */
+const ARM64_LEGACY_IMAGE_SIZE = 16 * MIB;
+/** The zImage's stack (4 KiB) and malloc area (64 KiB), which its length does not count. */
+const ZIMAGE_RUNTIME_EXTRA = 0x11000;
+/** Where kexec-tools puts the zImage above its hole: the traditional TEXT_OFFSET. */
+const ZIMAGE_HOLE_OFFSET = 0x8000;
+
+export interface PlanInput {
+  kernel: ByteSource;
+  dtb?: Uint8Array;
+  initrd?: { size: number };
+  cmdline?: string;
+  ram: Ram;
+  pageSize?: number;
+  /** kexec-tools --mem-min: no segment below this. */
+  memMin?: number;
+  /** ARM --image-size: the room the decompressed kernel needs. */
+  imageSize?: number;
+  /** arm64: the purgatory segment's size, which depends on the kexec-tools build. */
+  purgatorySize?: number;
+}
+
+export interface KexecPlan {
+  arch: 'arm' | 'arm64';
+  /** What was loaded: 'zImage', 'Image', or 'uImage' wrapping one. */
+  kernelFormat: string;
+  segments: Segment[];
+  /** The entry point passed to kexec_load; on arm64 kexec-tools' purgatory, which then enters the kernel. */
+  entry: number;
+  /** false where the value depends on the kexec-tools build (arm64's purgatory_start). */
+  entryExact: boolean;
+  flags: number;
+  /** ARM: registers the kernel sets before jumping (machine_kexec.c): r2 is the segment holding an FDT. */
+  registers?: { r0: number; r2: number };
+  findings: Finding[];
+  /** Placement steps for people. */
+  notes: string[];
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+export async function planKexec(input: PlanInput): Promise<KexecPlan> {
+  const pageSize = input.pageSize ?? 4096;
+  const head = await input.kernel.read(0, HEADER_SIZE);
+  let offset = 0;
+  let wrapped = '';
+  if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
+    const h = decodeHeader(head);
+    const why = h.type !== IH_TYPE.KERNEL && h.type !== IH_TYPE_KERNEL_NOLOAD ? `type ${h.type} (kexec-tools takes kernel or kernel_noload)`
+      : h.os !== IH_OS.LINUX ? `OS ${h.os} (Linux only)`
+      : h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`
+      : h.arch !== IH_ARCH.ARM && h.arch !== IH_ARCH.ARM64 ? `architecture ${h.arch}: planned for arm and arm64`
+      : undefined;
+    if (why) throw new UimgError('UNSUPPORTED_TYPE', `uImage ${why}`, { field: 'uimage', actual: why });
+    offset = HEADER_SIZE;
+    wrapped = 'uImage wrapping ';
+  }
+  const inner = await input.kernel.read(offset, 0x40);
+  const kernel = offset ? subSourceOf(input.kernel, offset) : input.kernel;
+  if (zImageEndianness(inner)) return planZImage(input, kernel, offset, wrapped, pageSize);
+  if (isArm64Image(inner)) return planArm64(input, kernel, offset, wrapped, pageSize);
+  throw new UimgError('UNSUPPORTED_TYPE', 'not an ARM zImage or an arm64 Image (or a uImage wrapping one)',
+    { field: 'kernel', expected: 'zImage magic at 0x24 or ARM\\x64 at 0x38' }, 'kexec plan covers ARM and arm64 kernels');
+}
+
+function subSourceOf(src: ByteSource, offset: number): ByteSource {
+  return {
+    size: src.size - offset,
+    read: (o, l) => src.read(offset + o, l),
+    chunks: (o, l, c) => src.chunks(offset + o, l, c),
+  };
+}
+
+/** Placement state: segments in the order kexec-tools adds them, and what failed. */
+class Placer {
+  readonly segments: Segment[] = [];
+  readonly findings: Finding[] = [];
+  readonly notes: string[] = [];
+  constructor(readonly ram: Ram, readonly pageSize: number, readonly memMin: number) {}
+
+  hole(what: string, size: number, align: number, min: number): number | undefined {
+    const at = locateHole(this.ram, this.segments, size, align, Math.max(min, this.memMin), this.pageSize);
+    if (at === undefined) {
+      this.findings.push(finding('kexec-no-room', `no free ${hex(size)}-byte area at or above ${hex(Math.max(min, this.memMin))} for the ${what}`,
+        'kexec-tools stops with "Could not find a free area of memory"; more RAM or a smaller file'));
+    }
+    return at;
+  }
+
+  /** add_segment: memsz rounded up to a page, bufsz clamped to memsz. */
+  add(s: Omit<Segment, 'memsz'> & { memsz: number }): void {
+    const memsz = alignUp(s.memsz, this.pageSize);
+    this.segments.push({ ...s, bufsz: Math.min(s.bufsz, memsz), memsz });
+  }
+}
+
+async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: number, wrapped: string, pageSize: number): Promise<KexecPlan> {
+  const { zimage: z } = await readArmZImage(kernel);
+  const p = new Placer(input.ram, pageSize, input.memMin ?? 0);
+  if (z.length > kernel.size) {
+    throw new UimgError('TRUNCATED', `the zImage says ${z.length} bytes (end - start), the file has ${kernel.size}`,
+      { field: 'end', expected: z.length, actual: kernel.size }, 'kexec-tools refuses a truncated zImage');
+  }
+  if (!input.dtb) {
+    throw new UimgError('USAGE', 'an ARM plan needs --dtb', { field: 'dtb' },
+      'kexec-tools would take /sys/firmware/fdt of the running system; give that file');
+  }
+  if (z.appendedDtb) {
+    p.findings.push(finding('kexec-appended-dtb', `the zImage carries an appended DTB (${z.appendedDtb.totalSize} bytes): kexec-tools loads end - start bytes and drops it`,
+      'the --dtb file is what the kernel gets'));
+  }
+  const len = z.length;
+  const room = len + ZIMAGE_RUNTIME_EXTRA;
+  let imageSize = input.imageSize ?? 0;
+  const edata = z.kernelSize?.decompressedSize;
+  if (z.kernelSize && edata !== undefined) {
+    const needed = Math.max(edata + z.kernelSize.bssSize, edata + room);
+    if (imageSize < needed) imageSize = needed;
+    p.notes.push(`size tag: text+data ${hex(edata)}, bss ${hex(z.kernelSize.bssSize)}: image size ${hex(imageSize)}`);
+  } else if (!imageSize) {
+    imageSize = room * 5;
+    p.notes.push(`no size tag: image size guessed as 5 x ${hex(room)} = ${hex(imageSize)}`);
+  }
+  const base = p.hole('zImage', room + ZIMAGE_HOLE_OFFSET, 0, 0);
+  const kernelBase = (base ?? input.ram.base) + ZIMAGE_HOLE_OFFSET;
+  const initrdMin = kernelBase + alignUp(imageSize, pageSize);
+  let initrdBase = initrdMin;
+  const initrdSize = input.initrd?.size ?? 0;
+  if (input.initrd && base !== undefined) {
+    const at = p.hole('initrd', initrdSize, pageSize, initrdMin);
+    if (at !== undefined) {
+      initrdBase = at;
+      p.add({ name: 'initrd', source: { file: 'initrd', offset: 0 }, bufsz: initrdSize, mem: at, memsz: initrdSize });
+    }
+  }
+  const dtbLength = armDtbLength(input.dtb, input.cmdline, input.initrd !== undefined);
+  const dtbMin = alignDown(initrdBase + initrdSize + pageSize, pageSize);
+  const dtbAt = base === undefined ? undefined : p.hole('DTB', dtbLength, pageSize, dtbMin);
+  if (dtbAt !== undefined) p.add({ name: 'dtb', source: { file: 'dtb', offset: 0 }, bufsz: dtbLength, mem: dtbAt, memsz: dtbLength });
+  if (base !== undefined) p.add({ name: 'kernel', source: { file: 'kernel', offset: fileOffset }, bufsz: len, mem: kernelBase, memsz: len + 4 });
+  p.notes.push(`zImage at hole ${hex(kernelBase - ZIMAGE_HOLE_OFFSET)} + ${hex(ZIMAGE_HOLE_OFFSET)}; initrd at or above ${hex(initrdMin)}; DTB (${dtbLength} bytes with /chosen updated) after the initrd`);
+  if (z.kernelSize && edata !== undefined) checkDecompression(p, kernelBase, len, edata, z.kernelSize.bssSize, z.kernelSize.textOffset);
+  const segments = [...p.segments].sort((a, b) => a.mem - b.mem);
+  return {
+    arch: 'arm', kernelFormat: `${wrapped}zImage`, segments, entry: kernelBase, entryExact: true, flags: KEXEC_ARCH_ARM,
+    ...(dtbAt !== undefined ? { registers: { r0: 0, r2: dtbAt } } : {}),
+    findings: [...p.findings, ...checkSegments(segments, input.ram, { pageSize, destinationLimit: 0xffffffff })],
+    notes: p.notes,
+  };
+}
+
+/**
+ * The ARM decompressor (head.S, AUTO_ZRELADDR) writes the kernel at (pc & 0xF8000000) + TEXT_OFFSET, and when the
+ * zImage lies in the way it first copies itself (plus its stack and malloc area) past the decompressed kernel.
+ * kexec-tools reserves room for that from pc with a TEXT_OFFSET of 0x8000; a kernel built with a larger one (the
+ * size tag records it since 6.1) runs further and may write over the initrd or DTB placed after it.
+ */
+function checkDecompression(p: Placer, kernelBase: number, len: number, edata: number, bss: number, textOffset: number | undefined): void {
+  const dest = (kernelBase & 0xf8000000) + (textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
+  const kernelEnd = dest + edata + bss;
+  const zimageInTheWay = kernelBase < dest + edata && kernelBase + len > dest;
+  const relocatedEnd = zimageInTheWay ? alignUp(dest + edata, 256) + len + ZIMAGE_RUNTIME_EXTRA : 0;
+  const end = Math.max(kernelEnd, relocatedEnd);
+  for (const s of p.segments) {
+    if (s.name === 'kernel' || s.mem >= end || s.mem + s.memsz <= dest) continue;
+    p.findings.push(finding('kexec-decompress-overlap',
+      `the kernel decompresses to ${hex(dest)}..${hex(end)}${zimageInTheWay ? ' (with the zImage moved past it)' : ''}, over the ${s.name} at ${hex(s.mem)}`,
+      `TEXT_OFFSET ${hex(textOffset ?? ARM_DEFAULT_TEXT_OFFSET)}: give kexec --image-size ${hex(end - kernelBase)} so the ${s.name} goes above`));
+  }
+}
+
+const TAG = 4;
+const tagAlign = (n: number) => alignUp(n, TAG);
+const nodeLen = (name: string) => TAG + tagAlign(name.length + 1) + TAG;
+const propLen = (name: string, len: number) => name.length + 1 + 12 + tagAlign(len);
+
+/**
+ * The DTB length kexec-tools' ARM loader ends up with: the file's length grown by setup_dtb_prop for /chosen
+ * bootargs and, with an initrd, linux,initrd-start/-end (4 bytes each), without repacking.
+ */
+export function armDtbLength(dtb: Uint8Array, cmdline: string | undefined, initrd: boolean): number {
+  const chosen = chosenNode(dtb);
+  let size = dtb.length;
+  const props: [string, number][] = [];
+  if (cmdline !== undefined) props.push(['bootargs', new TextEncoder().encode(cmdline).length + 1]);
+  if (initrd) props.push(['linux,initrd-start', 4], ['linux,initrd-end', 4]);
+  if (!chosen && props.length) size += nodeLen('chosen');
+  for (const [name, len] of props) {
+    const old = chosen?.properties.find((q) => q.name === name);
+    if (!old) size += propLen(name, len);
+    else if (old.value.length < len) size += tagAlign(len - old.value.length);
+  }
+  return size;
+}
+
+function chosenNode(dtb: Uint8Array): FdtNode | undefined {
+  let tree;
+  try {
+    tree = decodeFdt(dtb);
+  } catch (e) {
+    throw new UimgError('MALFORMED', `the DTB does not parse: ${(e as Error).message}`, { field: 'dtb' }, 'kexec-tools checks it with fdt_check_header');
+  }
+  if (tree.problem) throw new UimgError('MALFORMED', `the DTB does not parse: ${tree.problem.message}`, { field: 'dtb', offset: tree.problem.offset });
+  return tree.root.children.find((c) => c.name === 'chosen');
+}
+
+async function planArm64(input: PlanInput, kernel: ByteSource, fileOffset: number, wrapped: string, pageSize: number): Promise<KexecPlan> {
+  const h = decodeArm64Header(await kernel.read(0, 64));
+  const p = new Placer(input.ram, pageSize, input.memMin ?? 0);
+  const textOffset = h.imageSize ? h.textOffset : ARM64_LEGACY_TEXT_OFFSET;
+  const imageSize = h.imageSize || ARM64_LEGACY_IMAGE_SIZE;
+  if (!h.imageSize) p.notes.push('image_size 0 (a kernel before 3.17): kexec-tools assumes text_offset 0x80000 and 16 MiB');
+  if (!input.dtb) {
+    throw new UimgError('USAGE', 'an arm64 plan needs --dtb', { field: 'dtb' }, 'kexec-tools would take /sys/firmware/fdt of the running system; give that file');
+  }
+  const hole = p.hole('Image', textOffset + imageSize, 2 * MIB, 0);
+  if (hole === undefined) return arm64Result(p, input, wrapped, pageSize, 0);
+  const imageBase = hole + textOffset;
+  p.add({ name: 'kernel', source: { file: 'kernel', offset: fileOffset }, bufsz: kernel.size, mem: imageBase, memsz: imageSize });
+  const holeMin = imageBase + imageSize;
+  if (input.initrd) {
+    const at = p.hole('initrd', input.initrd.size, 0, holeMin);
+    if (at !== undefined) {
+      p.add({ name: 'initrd', source: { file: 'initrd', offset: 0 }, bufsz: input.initrd.size, mem: at, memsz: input.initrd.size });
+      const GIB = 2 ** 30;
+      if (alignUp(at + input.initrd.size, GIB) - alignDown(imageBase, GIB) > 32 * GIB) {
+        p.findings.push(finding('kexec-no-room', 'the Image and initrd span more than 32 GiB: kexec-tools refuses ("image + initrd too big")'));
+      }
+    }
+  }
+  const dtbSize = arm64DtbSize(input.dtb, input.cmdline ?? '', input.initrd !== undefined);
+  if (dtbSize > 2 * MIB) p.findings.push(finding('kexec-no-room', `the DTB is ${dtbSize} bytes: kexec-tools refuses more than 2 MiB ("dtb too big")`));
+  const dtbAt = p.hole('DTB', dtbSize, 0, holeMin);
+  if (dtbAt !== undefined) p.add({ name: 'dtb', source: { file: 'dtb', offset: 0 }, bufsz: dtbSize, mem: dtbAt, memsz: dtbSize });
+  const purgatorySize = input.purgatorySize ?? 16 << 10;
+  const purgatoryAt = p.hole('purgatory', purgatorySize, 0, holeMin);
+  if (purgatoryAt !== undefined) {
+    p.add({ name: 'purgatory', source: { file: 'purgatory', offset: 0 }, bufsz: purgatorySize, mem: purgatoryAt, memsz: purgatorySize });
+  }
+  p.notes.push(`Image at 2 MiB-aligned hole ${hex(hole)} + text_offset ${hex(textOffset)}; initrd, DTB (${dtbSize} bytes, repacked) and purgatory (${purgatorySize} bytes assumed) above ${hex(holeMin)}`);
+  return arm64Result(p, input, wrapped, pageSize, purgatoryAt ?? 0);
+}
+
+function arm64Result(p: Placer, input: PlanInput, wrapped: string, pageSize: number, entry: number): KexecPlan {
+  const segments = [...p.segments].sort((a, b) => a.mem - b.mem);
+  return {
+    arch: 'arm64', kernelFormat: `${wrapped}Image`, segments, entry, entryExact: false, flags: KEXEC_ARCH_AARCH64,
+    findings: [...p.findings, ...checkSegments(segments, input.ram, { pageSize, destinationLimit: Number.MAX_SAFE_INTEGER })],
+    notes: [...p.notes, 'entry: purgatory_start inside the purgatory segment (its offset depends on the kexec-tools build); purgatory enters the Image with x0 = the DTB'],
+  };
+}
+
+/**
+ * arm64 (dt-ops.c): each property set reallocates and fdt_pack()s the tree, so the size is the packed size of the
+ * updated tree: header, reservation map, structure and strings blocks back to back. /chosen gets bootargs and, with
+ * an initrd, 8-byte linux,initrd-start/-end; without one those are deleted.
+ */
+export function arm64DtbSize(dtb: Uint8Array, cmdline: string, initrd: boolean): number {
+  const chosen = chosenNode(dtb);
+  const view = new DataView(dtb.buffer, dtb.byteOffset, dtb.byteLength);
+  const offRsv = view.getUint32(16);
+  const offStruct = view.getUint32(8);
+  const offStrings = view.getUint32(12);
+  const stringsSize = view.getUint32(32);
+  const structSize = view.getUint32(36);
+  let rsvSize = 0;
+  while (offRsv + rsvSize + 16 <= dtb.length) {
+    const a = view.getBigUint64(offRsv + rsvSize);
+    const s = view.getBigUint64(offRsv + rsvSize + 8);
+    rsvSize += 16;
+    if (a === 0n && s === 0n) break;
+  }
+  let strings = new TextDecoder('latin1').decode(dtb.subarray(offStrings, offStrings + stringsSize));
+  let struct = structSize;
+  if (!chosen) struct += nodeLen('chosen');
+  const setProp = (name: string, len: number) => {
+    const old = chosen?.properties.find((q) => q.name === name);
+    struct += old ? tagAlign(len) - tagAlign(old.value.length) : 12 + tagAlign(len);
+    if (!old && !strings.includes(`${name}\0`)) strings += `${name}\0`;
+  };
+  setProp('bootargs', new TextEncoder().encode(cmdline).length + 1);
+  if (initrd) {
+    setProp('linux,initrd-start', 8);
+    setProp('linux,initrd-end', 8);
+  } else {
+    for (const name of ['linux,initrd-start', 'linux,initrd-end']) {
+      const old = chosen?.properties.find((q) => q.name === name);
+      if (old) struct -= 12 + tagAlign(old.value.length);
+    }
+  }
+  return 40 + rsvSize + struct + strings.length;
+}
+

@@ -1,0 +1,85 @@
+/**
+ * What a loader needs to know about the kernel and DTB files, read from their own headers (never typed in): the
+ * kind of file, how many bytes the loader copies, where a uImage wants its data, and how much RAM the kernel takes
+ * once it runs (an ARM zImage's size tag, an arm64 Image's image_size). The parsing itself belongs to the format
+ * modules; this only gathers their answers.
+ */
+import { readClamped, subSource, type ByteSource } from '../bytes/source.js';
+import { readU32BE } from '../bytes/endian.js';
+import { UimgError } from '../errors.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../formats/fdt/fdt.js';
+import { decodeArm64Header, isArm64Image, type Arm64Image } from '../formats/image-arm64/image-arm64.js';
+import { isBzImage } from '../formats/bzimage/bzimage.js';
+import { HEADER_SIZE, UIMAGE_MAGIC, checkHeader, decodeHeader, type UImageHeader } from '../formats/uimage/header.js';
+import { COMP, IH_COMP, shortNameForId } from '../formats/uimage/tables.js';
+import { isArmZImage, readArmZImage, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
+import { PROBE_BYTES } from '../formats/registry.js';
+
+export type KernelKind = 'uimage' | 'zimage-arm' | 'image-arm64' | 'bzimage' | 'unknown';
+
+export interface KernelImage {
+  kind: KernelKind;
+  fileSize: number;
+  /** The legacy header, for a uImage. */
+  uimage?: UImageHeader;
+  /** The compression a uImage declares ('none', 'gzip', ...). */
+  compression?: string;
+  /** What runs: the file itself, or the payload of an uncompressed uImage ('unknown' when compressed). */
+  inner: KernelKind;
+  zimage?: ZImageArm;
+  arm64?: Arm64Image;
+}
+
+async function innerKind(src: ByteSource): Promise<Pick<KernelImage, 'inner' | 'zimage' | 'arm64'>> {
+  const head = await readClamped(src, 0, PROBE_BYTES);
+  if (isArmZImage(head)) return { inner: 'zimage-arm', zimage: (await readArmZImage(src)).zimage };
+  if (isArm64Image(head)) return { inner: 'image-arm64', arm64: decodeArm64Header(head) };
+  if (isBzImage(head)) return { inner: 'bzimage' };
+  return { inner: 'unknown' };
+}
+
+/** Describe a kernel file. A uImage must have a sound header (magic, header CRC): loaders act on its fields. */
+export async function describeKernel(src: ByteSource): Promise<KernelImage> {
+  const head = await readClamped(src, 0, HEADER_SIZE);
+  if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
+    const h = decodeHeader(head);
+    checkHeader(h, head);
+    if (src.size < HEADER_SIZE + h.dataSize) {
+      throw new UimgError('TRUNCATED', `the uImage says ${h.dataSize} data bytes, the file has ${src.size - HEADER_SIZE}`,
+        { field: 'ih_size', offset: 12, expected: HEADER_SIZE + h.dataSize, actual: src.size }, 'the file was cut short');
+    }
+    const compression = shortNameForId(COMP, h.comp) ?? `compression ${h.comp}`;
+    const inner = h.comp === IH_COMP.NONE ? await innerKind(subSource(src, HEADER_SIZE, h.dataSize)) : { inner: 'unknown' as const };
+    return { kind: 'uimage', fileSize: src.size, uimage: h, compression, ...inner };
+  }
+  const inner = await innerKind(src);
+  return { kind: inner.inner, fileSize: src.size, ...inner };
+}
+
+/** Bytes the loader reads from flash for this kernel: uImage header + data, or the zImage's end - start. */
+export function kernelReadLength(k: KernelImage): number {
+  if (k.uimage) return HEADER_SIZE + k.uimage.dataSize;
+  if (k.zimage && k.zimage.length > 0) return k.zimage.length + (k.zimage.appendedDtb?.totalSize ?? 0);
+  return k.fileSize;
+}
+
+export interface DtbImage {
+  fileSize: number;
+  /** The FDT's totalsize, when the file is a flattened device tree. */
+  totalSize?: number;
+}
+
+export async function describeDtb(src: ByteSource): Promise<DtbImage> {
+  const head = await readClamped(src, 0, FDT_HEADER_SIZE);
+  if (isFdt(head)) return { fileSize: src.size, totalSize: decodeFdtHeader(head).totalSize };
+  return { fileSize: src.size };
+}
+
+/** How a kernel is named for people: 'uImage (none) wrapping an ARM zImage'. */
+export function kernelLabel(k: KernelImage): string {
+  const name: Record<KernelKind, string> = {
+    uimage: 'uImage', 'zimage-arm': 'ARM zImage', 'image-arm64': 'arm64 Image', bzimage: 'x86 bzImage', unknown: 'unrecognised kernel',
+  };
+  if (k.kind !== 'uimage') return name[k.kind];
+  return `uImage (${k.compression}${k.inner !== 'unknown' ? `, wrapping an ${name[k.inner]}` : ''})`;
+}
