@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import type { Endian } from '../../asm/assembler.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
+import { parseByteCount } from '../../layout/numbers.js';
 import { FDT_HEADER_SIZE, decodeFdtHeader, fdtHeaderProblem, isFdt } from '../../formats/fdt/fdt.js';
 import {
   planArmRom, writeArmRom, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, KERNEL_HEAD_SIZE, type ArmRomArch, type KernelFacts,
@@ -20,13 +21,12 @@ import {
 import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
 import { type Context, type Handler, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
 
-/** A count or size as C writes it: decimal, or 0x hex; sizes may end in K or M (KiB, MiB). */
-export function parseNumberArg(value: string, flag: string, { max = 0xffffffff, suffixes = false } = {}): number {
-  const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)([kKmM]?)$/.exec(value.trim());
-  const n = m ? Number(BigInt(m[1]!)) * (m[2] ? (/k/i.test(m[2]) ? 1024 : 1 << 20) : 1) : NaN;
-  if (!m || (m[2] && !suffixes) || !(n <= max)) {
+/** A count or size: decimal or 0x hex, sizes with a K/M/G suffix (binary units); refused past `max`. */
+export function parseNumberArg(value: string, flag: string, max = 0xffffffff): number {
+  const n = parseByteCount(value);
+  if (n === undefined || n > max) {
     throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a number from 0 to ${max}`,
-      { field: flag, expected: `decimal or 0x hex${suffixes ? ', K/M suffix' : ''}, at most ${max}`, actual: value });
+      { field: flag, expected: `decimal or 0x hex (K, M suffixes for sizes), at most ${max}`, actual: value });
   }
   return n;
 }
@@ -171,7 +171,7 @@ function shBuilder(y: Argv): Argv<ShArgs> {
 const PAGE_SIZE_SHIFT_DEFAULT_OFFSET: Record<PageSize, number> = { 4096: 0x1000, 8192: 0x2000, 16384: 0x4000, 65536: 0x10000 };
 
 function pageSizeArg(value: string): PageSize {
-  const n = parseNumberArg(value, 'page-size', { suffixes: true });
+  const n = parseNumberArg(value, 'page-size');
   if (!isPageSize(n)) {
     throw new UimgError('BAD_VALUE', `--page-size: ${value} is not an SH page size`, { field: 'page-size', expected: '4K, 8K, 16K or 64K', actual: value });
   }
@@ -183,7 +183,7 @@ function bootParams(a: ShArgs): BootParams {
   return {
     rootReadOnly: n(a.rootReadonly, 'root-readonly', DEFAULT_BOOT_PARAMS.rootReadOnly),
     ramdiskFlags: n(a.ramdiskFlags, 'ramdisk-flags', DEFAULT_BOOT_PARAMS.ramdiskFlags),
-    rootDevice: a.rootDevice === undefined ? DEFAULT_BOOT_PARAMS.rootDevice : parseNumberArg(a.rootDevice, 'root-device', { max: 0xffff }),
+    rootDevice: a.rootDevice === undefined ? DEFAULT_BOOT_PARAMS.rootDevice : parseNumberArg(a.rootDevice, 'root-device', 0xffff),
     loaderType: n(a.loaderType, 'loader-type', DEFAULT_BOOT_PARAMS.loaderType),
     initrdStart: n(a.initrdStart, 'initrd-start', DEFAULT_BOOT_PARAMS.initrdStart),
     initrdSize: n(a.initrdSize, 'initrd-size', DEFAULT_BOOT_PARAMS.initrdSize),
@@ -339,7 +339,7 @@ function armCommand(arch: ArmRomArch) {
         ramBase: address(a.ramBase, 'ram-base'),
         ...(a.kernelAddress !== undefined ? { kernelAddress: address(a.kernelAddress, 'kernel-address') } : {}),
         ...(a.dtbAddress !== undefined ? { dtbAddress: address(a.dtbAddress, 'dtb-address') } : {}),
-        dtbReserve: a.dtbSize === undefined ? DEFAULT_DTB_RESERVE : parseNumberArg(a.dtbSize, 'dtb-size', { suffixes: true }),
+        dtbReserve: a.dtbSize === undefined ? DEFAULT_DTB_RESERVE : parseNumberArg(a.dtbSize, 'dtb-size'),
         machineId: a.machineId === undefined ? DEFAULT_MACHINE_ID : parseNumberArg(a.machineId, 'machine-id'),
         romAddress: address(a.romAddress, 'rom-address'),
       }, facts, dtbSize);

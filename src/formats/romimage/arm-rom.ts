@@ -18,6 +18,7 @@ import { A64, A64_PCREL, XZR, a64Assembler } from '../../asm/a64.js';
 import type { Assembler } from '../../asm/assembler.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
+import { alignUp, hex } from '../../layout/numbers.js';
 import { finding, type Finding } from '../../findings.js';
 import { ARM64_IMAGE_HEADER_SIZE, ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
 import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';
@@ -116,8 +117,6 @@ export function kernelFacts(arch: ArmRomArch, head: Uint8Array, size: number): K
   return { size, textOffset: h.textOffset, imageSize: Math.max(h.imageSize, size) };
 }
 
-const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
-const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
 
 export interface StubParams {

@@ -1,4 +1,5 @@
 /** The map of a ROM image: what sits at which ROM offset, where it runs or is copied to, and how control ends up. */
+import { hex } from '../../layout/numbers.js';
 
 export interface RomRegion {
   name: string;
@@ -20,19 +21,17 @@ export interface RomLayout {
   size: number;
 }
 
-export const hexAddress = (n: number) => '0x' + n.toString(16).padStart(8, '0');
-
 /** The map as a table, one region a line, then the entry. */
 export function formatRomLayout(layout: RomLayout): string {
   const rows = layout.regions.map((r) => [
-    r.use === 'data' ? '-' : hexAddress(r.offset), r.use === 'data' ? '-' : hexAddress(r.size), hexAddress(r.address), r.use,
+    r.use === 'data' ? '-' : hex(r.offset), r.use === 'data' ? '-' : hex(r.size), hex(r.address), r.use,
     r.name + (r.detail ? ` (${r.detail})` : ''),
   ]);
   const head = ['ROM offset', 'size', 'address', 'use', 'contents'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n';
-  const regs = Object.entries(layout.entry.registers).map(([r, v]) => `${r}=${hexAddress(v)}`).join(' ');
+  const regs = Object.entries(layout.entry.registers).map(([r, v]) => `${r}=${hex(v)}`).join(' ');
   return line(head) + rows.map(line).join('') +
-    `entry: ${hexAddress(layout.entry.address)} (${layout.entry.detail})${regs ? `, ${regs}` : ''}\n` +
-    `ROM size: ${layout.size} bytes (${hexAddress(layout.size)})\n`;
+    `entry: ${hex(layout.entry.address)} (${layout.entry.detail})${regs ? `, ${regs}` : ''}\n` +
+    `ROM size: ${layout.size} bytes (${hex(layout.size)})\n`;
 }
