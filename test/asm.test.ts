@@ -2,7 +2,7 @@
 // (scripts/make-asm-vectors.js; fixtures/asm/PROVENANCE.md). Where binutils are installed, the romimage
 // emitters' gas output is also assembled live and compared with the encoder.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { A32, A32_PCREL, a32Assembler } from '../src/asm/a32.js';
@@ -229,6 +229,7 @@ describe('romimage records match binutils (through equivalent gas macros)', () =
       execFileSync('sh4-linux-gnu-objcopy', ['-O', 'binary', '-j', '.text', join(dir, 'setup.o'), join(dir, 'setup.bin')]);
       expect(hex(readFileSync(join(dir, 'setup.bin')))).toBe(hex(recordsCode(endian)));
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

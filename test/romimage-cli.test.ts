@@ -1,9 +1,9 @@
 // uimg romimage sh | arm | arm64 | script, and uimg inspect on what they make: outputs, maps, --json, warnings,
 // exit codes, and no output file when anything is wrong.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBytes } from '../src/bytes/source.js';
 import { zImageShFormat } from '../src/formats/zimage-sh/zimage-sh.js';
 import { FIXTURES, runOurs, tempDir } from './helpers.js';
@@ -28,6 +28,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'zImage-r2d'), fakeShZImage({ linkAddress: 0x8c800000, kernelEntry: 0x8c011000 }));
   writeFileSync(join(dir, 'page.bin'), GOLDEN.subarray(0x7ec));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('romimage sh', () => {
   it('kfr2r09: Linux\'s head byte for byte, the map on stdout', () => {

@@ -1,7 +1,7 @@
 // The board-script parser and emitters: Linux's own scripts round-trip exactly; anything else is an error that
 // names its line; romimage.h and the standalone gas source carry the same commands.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UimgError } from '../src/errors.js';
@@ -124,5 +124,6 @@ describe('romimage.h', () => {
     execFileSync('sh', ['-c', 'cpp -D__ASSEMBLY__ -I. -P head.S > head.s && sh4-linux-gnu-as -little -o head.o head.s && sh4-linux-gnu-objcopy -O binary -j .text head.o head.bin'], { cwd: dir });
     const golden = readFileSync(join(FIXTURES, 'romimage/kfr2r09-romimage-head.bin'));
     expect(readFileSync(join(dir, 'head.bin')).equals(golden.subarray(0, 0x7ac))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

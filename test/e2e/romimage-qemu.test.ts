@@ -6,11 +6,11 @@
 //    QEMU's DTB at the RAM base, and with a DTB embedded in the ROM (QEMU's own, its compatible string changed so
 //    the kernel's "Machine model" line shows which one it read).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianArm64Image, debianArmmpZImage } from '../debian-files.js';
 import { hasTool, runOurs, tempDir } from '../helpers.js';
 import { runQemu } from './qemu.js';
@@ -51,6 +51,7 @@ describe.skipIf(shMissing.length > 0)(`SH romImage from the r2d reset vector${sk
     execFileSync('sh4-linux-gnu-as', ['-little', '-o', 'payload.o', join(HERE, 'sh-payload.S')], { cwd: dir });
     execFileSync('sh4-linux-gnu-objcopy', ['-O', 'binary', '-j', '.text', 'payload.o', 'payload.bin'], { cwd: dir });
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function boot(script: string, cmdline: string) {
     writeFileSync(join(dir, 'setup.txt'), script);
@@ -119,6 +120,7 @@ for (const arch of ['arm', 'arm64'] as const) {
       if (typeof k === 'string') kernel = k;
       else console.log(`[romimage-qemu] ${arch} kernel SKIPPED: ${k.skip}`);
     }, 300_000);
+    afterAll(() => rmSync(dir, { recursive: true, force: true })); // the ROMs are as big as the kernels
 
     const boot = (rom: string, expect: RegExp) => runQemu({
       binary: qemu, args: [...args, '-bios', join(dir, rom)], logFile: join(dir, `${rom}.log`), expect, deadlineMs: 90_000,
