@@ -27,6 +27,7 @@ export const ErrorCodes = [
   'MALFORMED',
   'BAD_LAYOUT',
   'UNBOOTABLE',
+  'BAD_SCRIPT',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -7,7 +7,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export interface Rule {
   id: string;
   /** Which command checks it: uimg create, inspect (and create, for the header rules), layout check, kexec plan, cpio. */
-  scope: 'create' | 'inspect' | 'layout' | 'kexec' | 'cpio';
+  scope: 'create' | 'inspect' | 'layout' | 'kexec' | 'cpio' | 'romimage';
   severity: Severity;
   summary: string;
 }
@@ -67,6 +67,9 @@ export const RULES = {
   'dtb-misaligned': { id: 'dtb-misaligned', scope: 'layout', severity: 'error', summary: 'the DTB\'s RAM address is not 8-byte aligned' },
   'dtb-not-fdt': { id: 'dtb-not-fdt', scope: 'layout', severity: 'error', summary: 'the DTB file is not a flattened device tree (no d00dfeed magic)' },
   'image-unchecked': { id: 'image-unchecked', scope: 'layout', severity: 'info', summary: 'an image has no file in the layout, so its size is not checked' },
+  'rom-no-dtb': { id: 'rom-no-dtb', scope: 'romimage', severity: 'warning', summary: 'an ARM ROM image without a DTB: the kernel gets r2 = 0' },
+  'romimage-page': { id: 'romimage-page', scope: 'inspect', severity: 'warning', summary: 'an SH romImage\'s boot-parameter page lacks the "SE?" marker, has bytes outside its fields, or an unterminated command line' },
+  'rom-zimage-high': { id: 'rom-zimage-high', scope: 'romimage', severity: 'warning', summary: 'an ARM ROM image copies the zImage outside the first 128 MiB of RAM' },
 } as const satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

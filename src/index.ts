@@ -51,3 +51,28 @@ export { kexecInit, kexecCpioSpecs, kexecbootConfig, petitbootConfig, type Kexec
 export { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } from './kexec/kconfig.js';
 export { planKexec, type KexecPlan, type PlanInput } from './kexec/plan.js';
 export { checkSegments, type Segment } from './kexec/segments.js';
+export { Assembler, type Endian, type Fixup, type Isa } from './asm/assembler.js';
+export { SH4, SH4_PCREL, sh4Assembler } from './asm/sh4.js';
+export { A32, A32_PCREL, a32Assembler } from './asm/a32.js';
+export { A64, A64_PCREL, a64Assembler } from './asm/a64.js';
+export {
+  parseScript, formatScript, formatCommand, scriptCommands, WRITE_WIDTH,
+  type Script, type ScriptLine, type ScriptCommand, type ScriptNumber,
+} from './formats/romimage/script.js';
+export { formatRomimageHeader, formatSetupAsm, ROMIMAGE_MACROS } from './formats/romimage/script-asm.js';
+export {
+  encodeZeroPage, decodeZeroPage, DEFAULT_BOOT_PARAMS, PAGE_SIZES, COMMAND_LINE_SIZE,
+  type BootParams, type DecodedZeroPage, type PageSize,
+} from './formats/romimage/zero-page.js';
+export {
+  planShRomImage, writeShRomImage, kernelText, SH_BOARDS, SH_RESET_ADDRESS, DEFAULT_PAGE_OFFSET,
+  type ShRomOptions, type ShRomPlan, type ShBoard, type ShPayload,
+} from './formats/romimage/sh-romimage.js';
+export { decodeShSetup, looksLikeShRomImage, type ShSetupDecoded } from './formats/romimage/sh-decode.js';
+export {
+  planArmRom, writeArmRom, decodeArmRom, assembleArmStub, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID,
+  type ArmRomArch, type ArmRomOptions, type ArmRomPlan, type ArmRomDecoded, type KernelFacts, type CopyEntry,
+} from './formats/romimage/arm-rom.js';
+export { formatRomLayout, type RomLayout, type RomRegion } from './formats/romimage/layout.js';
+export { romImageFormat, type RomImageValue } from './formats/romimage/format.js';
+export { parseShZImage, readShZImage, isShZImage, zImageShFormat, type ShZImage } from './formats/zimage-sh/zimage-sh.js';

@@ -10,6 +10,7 @@ import { IH_ARCH } from '../src/formats/uimage/tables.js';
 import { inspect, type InspectOptions } from '../src/inspect/inspect.js';
 import { allFindings } from '../src/inspect/present.js';
 import { fixture } from './helpers.js';
+import { shRomImage } from './romimage-build.js';
 
 const f = (name: string) => fixture(`inspect/${name}`);
 const rulesOf = async (bytes: Uint8Array, opts: InspectOptions = {}) => allFindings((await inspect(fromBytes(bytes), opts)).root).map((x) => x.rule);
@@ -83,6 +84,10 @@ const CASES: Partial<Record<RuleId, Case>> = {
   'kexec-refuses': {
     fire: async () => [f('uimage-multi.img')],
     quiet: async () => [f('uimage-zimage.img')],
+  },
+  'romimage-page': {
+    fire: async () => [await shRomImage({ marker: 0 })],
+    quiet: async () => [await shRomImage()],
   },
   'at91bootstrap-refuses': {
     fire: async () => [await uimage([f('image-arm64.gz')], { comp: 1 })],

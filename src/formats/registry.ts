@@ -14,6 +14,8 @@ import { arm64ImageFormat } from './image-arm64/image-arm64.js';
 import { riscvImageFormat } from './image-riscv/image-riscv.js';
 import { zImageArmFormat } from './zimage-arm/zimage-arm.js';
 import { compressedStreamFormat } from './compressed/stream.js';
+import { romImageFormat } from './romimage/format.js';
+import { zImageShFormat } from './zimage-sh/zimage-sh.js';
 import { cpioFormat } from './cpio/format.js';
 
 export interface DecodeOptions {
@@ -65,7 +67,7 @@ export interface FormatModule<T = unknown> {
 export const PROBE_BYTES = 1024;
 
 export const FORMATS: readonly FormatModule[] = [
-  uimageFormat, fdtFormat, elfFormat, cpioFormat, bzImageFormat, arm64ImageFormat, riscvImageFormat, zImageArmFormat,
+  uimageFormat, fdtFormat, elfFormat, cpioFormat, romImageFormat, bzImageFormat, zImageShFormat, arm64ImageFormat, riscvImageFormat, zImageArmFormat,
   // Last: compression magics are short (lzma's is a guess), and kernels carry them inside.
   compressedStreamFormat,
 ];

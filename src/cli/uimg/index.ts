@@ -9,6 +9,7 @@ import { layoutCommands } from './layout.js';
 import { loaderCommands } from './loader.js';
 import { cpioBuilder, cpioCommand } from './cpio.js';
 import { kexecCommands } from './kexec.js';
+import { romimageCommands } from './romimage.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 import { inspectBuilder, inspectCommand } from './inspect.js';
 
@@ -43,6 +44,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
       .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
       .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header', (y) => loaderCommands(y, handle))
+      .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', (y) => romimageCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
       .recommendCommands()

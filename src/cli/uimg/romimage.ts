@@ -1,0 +1,404 @@
+/**
+ * uimg romimage: ROM images that run from a CPU's reset vector. `sh` wraps an SH zImage as Linux's romImage does
+ * (board script, boot-parameter page); `arm` / `arm64` put a copy-and-enter stub before a zImage / Image (and a DTB);
+ * `script` checks a board script and converts it (round trip, romimage.h, standalone gas).
+ */
+import type { Argv } from 'yargs';
+import type { Endian } from '../../asm/assembler.js';
+import type { ByteSource } from '../../bytes/source.js';
+import { UimgError, hex32 } from '../../errors.js';
+import { parseByteCount } from '../../layout/numbers.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, fdtHeaderProblem, isFdt } from '../../formats/fdt/fdt.js';
+import {
+  planArmRom, writeArmRom, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, KERNEL_HEAD_SIZE, type ArmRomArch, type KernelFacts,
+} from '../../formats/romimage/arm-rom.js';
+import { formatRomLayout, type RomLayout } from '../../formats/romimage/layout.js';
+import { formatScript, parseScript, scriptCommands, type Script } from '../../formats/romimage/script.js';
+import { formatRomimageHeader, formatSetupAsm } from '../../formats/romimage/script-asm.js';
+import {
+  DEFAULT_PAGE_OFFSET, SH_BOARDS, SH_RESET_ADDRESS, kernelText, writeShRomImage, type ShBoard, type ShRomOptions,
+} from '../../formats/romimage/sh-romimage.js';
+import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
+import { type Context, type Handler, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
+
+/** A count or size: decimal or 0x hex, sizes with a K/M/G suffix (binary units); refused past `max`. */
+export function parseNumberArg(value: string, flag: string, max = 0xffffffff): number {
+  const n = parseByteCount(value);
+  if (n === undefined || n > max) {
+    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a number from 0 to ${max}`,
+      { field: flag, expected: `decimal or 0x hex (K, M suffixes for sizes), at most ${max}`, actual: value });
+  }
+  return n;
+}
+
+/** A 48-bit physical address (AArch64), hex with or without 0x as every uimg address. */
+function parseAddress48(value: string, flag: string): number {
+  const m = /^(0[xX])?([0-9a-fA-F]{1,12})$/.exec(value.trim());
+  if (!m) {
+    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a hex address`, { field: flag, expected: 'hex, at most 12 digits', actual: value });
+  }
+  return parseInt(m[2]!, 16);
+}
+
+async function readAll(src: ByteSource, limit: number, what: string): Promise<Uint8Array> {
+  if (src.size > limit) {
+    throw new UimgError('SIZE_LIMIT', `${what} is ${src.size} bytes, more than the ${limit} expected`, { field: what, expected: `<= ${limit}`, actual: src.size });
+  }
+  return src.read(0, src.size);
+}
+
+async function readText(ctx: Context, path: string, what: string): Promise<string> {
+  const src = await openSource(ctx, path);
+  try {
+    return new TextDecoder().decode(await readAll(src, 1 << 20, what));
+  } finally {
+    await src.close();
+  }
+}
+
+async function readScript(ctx: Context, path: string): Promise<Script> {
+  const text = await readText(ctx, path, 'the script');
+  try {
+    return parseScript(text);
+  } catch (e) {
+    throw e instanceof UimgError ? e.withFile(displayPath(path)) : e;
+  }
+}
+
+/** Open inputs, run, and close them whatever happens. */
+async function withSources<T>(ctx: Context, paths: (string | undefined)[], use: (srcs: (OpenedSource | undefined)[]) => Promise<T>): Promise<T> {
+  const opened: (OpenedSource | undefined)[] = [];
+  try {
+    for (const p of paths) opened.push(p === undefined ? undefined : await openSource(ctx, p));
+    return await use(opened);
+  } finally {
+    await Promise.all(opened.map((s) => s?.close()));
+  }
+}
+
+/** Write through the atomic sink: the output appears whole, or not at all. */
+async function writeOutput(ctx: Context, path: string, write: (sink: Awaited<ReturnType<typeof openSink>>) => Promise<void>): Promise<void> {
+  const sink = await openSink(ctx, path);
+  try {
+    await write(sink);
+    await sink.commit();
+  } finally {
+    await sink.abort();
+  }
+}
+
+function layoutJson(layout: RomLayout) {
+  return {
+    kind: layout.kind,
+    size: layout.size,
+    regions: layout.regions.map((r) => ({ ...r, addressHex: hex32(r.address) })),
+    entry: { ...layout.entry, addressHex: hex32(layout.entry.address) },
+  };
+}
+
+interface CommonArgs {
+  output: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+function report(ctx: Context, a: CommonArgs, layout: RomLayout, title: string, extra: object, findings: { message: string; hint?: string }[] = []): number {
+  if (a.json) {
+    printJson(ctx, { ok: true, file: displayPath(a.output), layout: layoutJson(layout), ...extra, findings });
+  } else if (!a.quiet) {
+    for (const f of findings) ctx.io.stderr(`uimg: warning: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
+    if (a.output !== STDIO_PATH) ctx.io.stdout(`${title}\n${formatRomLayout(layout)}`);
+  }
+  return EXIT.OK;
+}
+
+// ---------------------------------------------------------------------------------------------------------- sh
+
+export interface ShArgs extends CommonArgs {
+  script?: string;
+  zimage: string;
+  rawPayload: boolean;
+  board?: string;
+  endian: Endian;
+  memoryStart?: string;
+  zeroPageOffset?: string;
+  pageSize?: string;
+  pageOffset: string;
+  addressMode?: string;
+  cacheTail?: boolean;
+  zeroPage?: string;
+  cmdline?: string;
+  initrdStart?: string;
+  initrdSize?: string;
+  rootDevice?: string;
+  rootReadonly?: string;
+  loaderType?: string;
+  ramdiskFlags?: string;
+  romAddress: string;
+}
+
+const PAGE_FIELDS = ['cmdline', 'initrdStart', 'initrdSize', 'rootDevice', 'rootReadonly', 'loaderType', 'ramdiskFlags'] as const;
+const flagOf = (k: string) => k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+function shBuilder(y: Argv): Argv<ShArgs> {
+  return y
+    .usage('$0 romimage sh --zimage FILE [--script FILE] [options] -o OUT\n\nAn SH romImage: board script, boot-parameter page, zImage.')
+    .option('script', { type: 'string', describe: 'board register-write script (partner-jet-setup.txt format)' })
+    .option('zimage', { type: 'string', demandOption: true, describe: 'the SH zImage (or a bare-metal payload with --raw-payload)' })
+    .option('raw-payload', { type: 'boolean', default: false, describe: 'do not require an SH zImage' })
+    .option('board', { type: 'string', choices: SH_BOARDS.map((b) => b.name), describe: 'defaults from a Linux board: ' + SH_BOARDS.map((b) => b.name).join(', ') })
+    .option('endian', { choices: ['little', 'big'] as const, default: 'little' as const })
+    .option('memory-start', { type: 'string', describe: 'MEMORY_START, physical RAM base (hex; default 0x08000000)' })
+    .option('zero-page-offset', { type: 'string', describe: 'ZERO_PAGE_OFFSET (default by page size: 0x1000 for 4 KiB)' })
+    .option('page-size', { type: 'string', describe: 'kernel page size: 4K, 8K, 16K or 64K (default 4K)' })
+    .option('page-offset', { type: 'string', default: hex32(DEFAULT_PAGE_OFFSET), describe: 'PAGE_OFFSET (hex)' })
+    .option('address-mode', { type: 'string', choices: ['29', '32'], describe: '29-bit or 32-bit (PMB) addressing (default 29)' })
+    .option('cache-tail', { type: 'boolean', describe: 'SH-4A icbi and jump after the script (kfr2r09, ecovec24 do)' })
+    .option('zero-page', { type: 'string', describe: 'take the boot-parameter page from this file (a kernel build\'s .empty_zero_page)' })
+    .option('cmdline', { type: 'string', describe: 'kernel command line (at most 511 bytes)' })
+    .option('initrd-start', { type: 'string', describe: 'INITRD_START: offset of the initrd from MEMORY_START, page aligned' })
+    .option('initrd-size', { type: 'string', describe: 'INITRD_SIZE in bytes' })
+    .option('root-device', { type: 'string', describe: 'ORIG_ROOT_DEV (default 0x0200)' })
+    .option('root-readonly', { type: 'string', describe: 'MOUNT_ROOT_RDONLY (default 1)' })
+    .option('loader-type', { type: 'string', describe: 'LOADER_TYPE (default 1; 0 makes the kernel ignore the initrd fields)' })
+    .option('ramdisk-flags', { type: 'string', describe: 'RAMDISK_FLAGS (default 0)' })
+    .option('rom-address', { type: 'string', default: hex32(SH_RESET_ADDRESS), describe: 'address the ROM runs at, for the map' })
+    .option('output', { alias: 'o', type: 'string', demandOption: true })
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<ShArgs>;
+}
+
+const PAGE_SIZE_SHIFT_DEFAULT_OFFSET: Record<PageSize, number> = { 4096: 0x1000, 8192: 0x2000, 16384: 0x4000, 65536: 0x10000 };
+
+function pageSizeArg(value: string): PageSize {
+  const n = parseNumberArg(value, 'page-size');
+  if (!isPageSize(n)) {
+    throw new UimgError('BAD_VALUE', `--page-size: ${value} is not an SH page size`, { field: 'page-size', expected: '4K, 8K, 16K or 64K', actual: value });
+  }
+  return n;
+}
+
+function bootParams(a: ShArgs): BootParams {
+  const n = (v: string | undefined, flag: string, dflt: number) => (v === undefined ? dflt : parseNumberArg(v, flag));
+  return {
+    rootReadOnly: n(a.rootReadonly, 'root-readonly', DEFAULT_BOOT_PARAMS.rootReadOnly),
+    ramdiskFlags: n(a.ramdiskFlags, 'ramdisk-flags', DEFAULT_BOOT_PARAMS.ramdiskFlags),
+    rootDevice: a.rootDevice === undefined ? DEFAULT_BOOT_PARAMS.rootDevice : parseNumberArg(a.rootDevice, 'root-device', 0xffff),
+    loaderType: n(a.loaderType, 'loader-type', DEFAULT_BOOT_PARAMS.loaderType),
+    initrdStart: n(a.initrdStart, 'initrd-start', DEFAULT_BOOT_PARAMS.initrdStart),
+    initrdSize: n(a.initrdSize, 'initrd-size', DEFAULT_BOOT_PARAMS.initrdSize),
+    addressMode: a.addressMode === '32' ? 32 : 29,
+    commandLine: a.cmdline ?? '',
+  };
+}
+
+async function shCommand(ctx: Context, a: ShArgs): Promise<number> {
+  const board: ShBoard | undefined = SH_BOARDS.find((b) => b.name === a.board);
+  const script = a.script === undefined ? undefined : await readScript(ctx, a.script);
+  let pageSize = a.pageSize === undefined ? undefined : pageSizeArg(a.pageSize);
+  let addressMode: 29 | 32 | undefined = a.addressMode === undefined ? undefined : a.addressMode === '32' ? 32 : 29;
+  let zeroPage: Uint8Array;
+  if (a.zeroPage !== undefined) {
+    const given = PAGE_FIELDS.filter((k) => a[k] !== undefined);
+    if (given.length) {
+      throw new UimgError('USAGE', `--zero-page takes the whole page from a file; --${flagOf(given[0]!)} cannot change it`,
+        { field: flagOf(given[0]!) }, 'leave out --zero-page to build the page from options');
+    }
+    const path = a.zeroPage;
+    const file = displayPath(path);
+    zeroPage = await withSources(ctx, [path], async ([src]) => readAll(src!, 65536, 'the zero page'));
+    if (!isPageSize(zeroPage.length) || (pageSize !== undefined && zeroPage.length !== pageSize)) {
+      throw new UimgError('BAD_VALUE', `${file}: ${zeroPage.length} bytes is not ${pageSize === undefined ? 'a page (4, 8, 16 or 64 KiB)' : `one ${pageSize}-byte page`}`,
+        { file, field: 'zero-page', expected: pageSize ?? PAGE_SIZES.join('|'), actual: zeroPage.length }, 'objcopy -O binary -j .empty_zero_page vmlinux gives the page');
+    }
+    pageSize = zeroPage.length;
+    const marked = decodeZeroPage(zeroPage, a.endian).addressMode;
+    if (marked !== undefined && addressMode !== undefined && marked !== addressMode) {
+      throw new UimgError('BAD_VALUE', `${file} says ${marked}-bit addressing, --address-mode ${addressMode}`, { file, field: 'address-mode', expected: marked, actual: addressMode });
+    }
+    addressMode ??= marked;
+  } else {
+    pageSize ??= board?.pageSize ?? 4096;
+    zeroPage = encodeZeroPage(bootParams(a), pageSize, a.endian);
+  }
+  pageSize ??= 4096;
+  const memoryStart = a.memoryStart === undefined ? board?.memoryStart ?? 0x08000000 : parseAddress(a.memoryStart, 'memory-start');
+  const options: ShRomOptions = {
+    endian: a.endian,
+    commands: script ? scriptCommands(script) : [],
+    ...((a.cacheTail ?? board?.cacheTail) ? { icbiAddress: (0xa0000000 | memoryStart) >>> 0 } : {}),
+    pageOffset: parseAddress(a.pageOffset, 'page-offset'),
+    memoryStart,
+    zeroPageOffset: a.zeroPageOffset === undefined
+      ? (board && board.pageSize === pageSize ? board.zeroPageOffset : PAGE_SIZE_SHIFT_DEFAULT_OFFSET[pageSize])
+      : parseNumberArg(a.zeroPageOffset, 'zero-page-offset'),
+    pageSize,
+    addressMode: addressMode ?? 29,
+    zeroPage,
+    romAddress: parseAddress(a.romAddress, 'rom-address'),
+  };
+  if (options.zeroPageOffset % pageSize !== 0) {
+    throw new UimgError('BAD_VALUE', `--zero-page-offset ${hex32(options.zeroPageOffset)} is not a multiple of the page size`,
+      { field: 'zero-page-offset', expected: `a multiple of ${pageSize}`, actual: hex32(options.zeroPageOffset) });
+  }
+  const plan = await withSources(ctx, [a.zimage], async ([payload]) => {
+    let result;
+    await writeOutput(ctx, a.output, async (sink) => {
+      try {
+        result = await writeShRomImage(options, { source: payload!, raw: a.rawPayload }, sink);
+      } catch (e) {
+        if (e instanceof UimgError && e.code === 'BAD_MAGIC') {
+          throw new UimgError(e.code, `${displayPath(a.zimage)}: ${e.message}`, { ...e.data, file: displayPath(a.zimage) },
+            `${e.hint}; a bare-metal payload needs --raw-payload`);
+        }
+        throw e;
+      }
+    });
+    return result!;
+  });
+  const page = decodeZeroPage(zeroPage, a.endian);
+  return report(ctx, a, plan.layout, `SH romImage, ${a.endian}-endian, ${plan.commandCount} script commands, ${pageSize / 1024} KiB pages, _text ${hex32(kernelText(options))}`, {
+    sh: {
+      endian: a.endian,
+      board: board?.name ?? null,
+      commands: plan.commandCount,
+      pageSize,
+      pageOffset: options.pageOffset,
+      memoryStart,
+      zeroPageOffset: options.zeroPageOffset,
+      kernelText: kernelText(options),
+      kernelTextHex: hex32(kernelText(options)),
+      addressMode: options.addressMode,
+      cacheTail: options.icbiAddress !== undefined,
+      bootParams: page,
+      payload: plan.zimage ? { type: 'sh-zimage', ...plan.zimage } : { type: 'raw' },
+    },
+  });
+}
+
+// -------------------------------------------------------------------------------------------------- arm, arm64
+
+export interface ArmArgs extends CommonArgs {
+  zimage: string;
+  ramBase: string;
+  kernelAddress?: string;
+  dtb?: string;
+  dtbAddress?: string;
+  dtbSize?: string;
+  machineId?: string;
+  romAddress: string;
+}
+
+function armBuilder(arch: ArmRomArch) {
+  return (y: Argv): Argv<ArmArgs> => y
+    .usage(`$0 romimage ${arch} --zimage FILE --ram-base ADDR [--dtb FILE] [--dtb-address ADDR] [options] -o OUT\n\n` +
+      (arch === 'arm' ? 'An ARM ROM image: stub + zImage (+ DTB); r0=0, r1=machine id, r2=DTB.' : 'An AArch64 ROM image: stub + Image (+ DTB); x0=DTB, x1-x3=0.'))
+    .option('zimage', { alias: arch === 'arm' ? ['kernel'] : ['image', 'kernel'], type: 'string', demandOption: true, describe: arch === 'arm' ? 'the ARM zImage' : 'the arm64 Image (uncompressed)' })
+    .option('ram-base', { type: 'string', demandOption: true, describe: 'physical start of RAM (hex)' })
+    .option('kernel-address', { type: 'string', describe: arch === 'arm' ? 'copy the zImage here (default RAM + 32 MiB, clear of the DTB)' : 'copy the Image here: a 2 MiB-aligned base + text_offset (default: the first clear of the DTB)' })
+    .option('dtb', { type: 'string', describe: 'embed this DTB; the stub copies it to --dtb-address (default: after the kernel)' })
+    .option('dtb-address', { type: 'string', describe: 'the DTB address passed to the kernel (hex; without --dtb: one the firmware leaves there)' })
+    .option('dtb-size', { type: 'string', describe: `RAM kept clear at --dtb-address for a firmware DTB (default ${DEFAULT_DTB_RESERVE / 1024} KiB, QEMU virt's)` })
+    .option('rom-address', { type: 'string', default: '0', describe: 'address the ROM runs at, for the map' })
+    .option('output', { alias: 'o', type: 'string', demandOption: true })
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false })
+    .option('machine-id', { type: 'string', hidden: arch === 'arm64', describe: `ARM machine type in r1 (default ${hex32(DEFAULT_MACHINE_ID)}: DT boots ignore it)` }) as unknown as Argv<ArmArgs>;
+}
+
+/** The DTB's own length (totalsize), after checking its header. */
+async function dtbLength(src: ByteSource, file: string): Promise<number> {
+  const head = await src.read(0, FDT_HEADER_SIZE);
+  if (!isFdt(head)) {
+    throw new UimgError('BAD_MAGIC', `${file}: not a DTB: no FDT magic 0xd00dfeed at 0`, { file, field: 'magic', offset: 0, expected: '0xd00dfeed' }, 'dtc -I dts -O dtb makes one');
+  }
+  const h = decodeFdtHeader(head);
+  const problem = fdtHeaderProblem(h);
+  if (problem) throw new UimgError('MALFORMED', `${file}: ${problem.message}`, { file, field: 'header', offset: problem.offset });
+  if (h.totalSize > src.size) {
+    throw new UimgError('TRUNCATED', `${file}: the DTB header says ${h.totalSize} bytes, the file has ${src.size}`, { file, field: 'totalsize', offset: 4, expected: `<= ${src.size}`, actual: h.totalSize });
+  }
+  return h.totalSize;
+}
+
+function armCommand(arch: ArmRomArch) {
+  return async (ctx: Context, a: ArmArgs): Promise<number> => {
+    const address = (v: string, flag: string) => (arch === 'arm' ? parseAddress(v, flag) : parseAddress48(v, flag));
+    return withSources(ctx, [a.zimage, a.dtb], async ([kernel, dtb]) => {
+      const file = displayPath(a.zimage);
+      const head = await kernel!.read(0, KERNEL_HEAD_SIZE);
+      let facts: KernelFacts;
+      try {
+        facts = kernelFacts(arch, head, kernel!.size);
+      } catch (e) {
+        throw e instanceof UimgError ? e.withFile(file) : e;
+      }
+      const dtbSize = dtb ? await dtbLength(dtb, displayPath(a.dtb!)) : undefined;
+      const plan = planArmRom({
+        arch,
+        ramBase: address(a.ramBase, 'ram-base'),
+        ...(a.kernelAddress !== undefined ? { kernelAddress: address(a.kernelAddress, 'kernel-address') } : {}),
+        ...(a.dtbAddress !== undefined ? { dtbAddress: address(a.dtbAddress, 'dtb-address') } : {}),
+        dtbReserve: a.dtbSize === undefined ? DEFAULT_DTB_RESERVE : parseNumberArg(a.dtbSize, 'dtb-size'),
+        machineId: a.machineId === undefined ? DEFAULT_MACHINE_ID : parseNumberArg(a.machineId, 'machine-id'),
+        romAddress: address(a.romAddress, 'rom-address'),
+      }, facts, dtbSize);
+      await writeOutput(ctx, a.output, (sink) => writeArmRom(plan, kernel!, dtb, sink));
+      const title = arch === 'arm' ? 'ARM ROM image: stub + zImage' : 'AArch64 ROM image: stub + Image';
+      return report(ctx, a, plan.layout, title + (dtbSize !== undefined ? ' + DTB' : ''), {
+        [arch]: { copies: plan.copies, ...(arch === 'arm64' ? { textOffset: facts.textOffset, imageSize: facts.imageSize } : {}) },
+      }, plan.findings);
+    });
+  };
+}
+
+// ------------------------------------------------------------------------------------------------------ script
+
+export interface ScriptArgs {
+  file: string;
+  emit: 'script' | 'romimage.h' | 'asm';
+  board?: string;
+  cacheTail?: boolean;
+  memoryStart?: string;
+  output: string;
+  json: boolean;
+}
+
+function scriptBuilder(y: Argv): Argv<ScriptArgs> {
+  return y
+    .usage('$0 romimage script FILE [--emit script|romimage.h|asm] [-o OUT]\n\nCheck a board script (errors name the line) and print it back, or as assembler.')
+    .positional('file', { type: 'string', demandOption: true, describe: 'the script (- for stdin)' })
+    .option('emit', { choices: ['script', 'romimage.h', 'asm'] as const, default: 'script' as const,
+      describe: 'script: the same script; romimage.h: a Linux mach/romimage.h; asm: standalone gas source' })
+    .option('board', { type: 'string', choices: SH_BOARDS.map((b) => b.name), describe: 'add the board\'s tail (kfr2r09, ecovec24: icbi + jump)' })
+    .option('cache-tail', { type: 'boolean', describe: 'add the SH-4A icbi tail' })
+    .option('memory-start', { type: 'string', describe: 'RAM base for the icbi address (hex; default the board\'s or 0x08000000)' })
+    .option('output', { alias: 'o', type: 'string', default: STDIO_PATH, describe: 'where to write (default stdout)' })
+    .option('json', { type: 'boolean', default: false, describe: 'the parsed commands as data' }) as unknown as Argv<ScriptArgs>;
+}
+
+async function scriptCommand(ctx: Context, a: ScriptArgs): Promise<number> {
+  const script = await readScript(ctx, a.file);
+  const board = SH_BOARDS.find((b) => b.name === a.board);
+  if (a.json) {
+    printJson(ctx, { ok: true, file: displayPath(a.file), commands: script.lines.filter((l) => l.command).map((l) => ({ line: l.line, ...l.command })) });
+    return EXIT.OK;
+  }
+  const memoryStart = a.memoryStart === undefined ? board?.memoryStart ?? 0x08000000 : parseAddress(a.memoryStart, 'memory-start');
+  const tail = (a.cacheTail ?? board?.cacheTail) ? { icbiAddress: (0xa0000000 | memoryStart) >>> 0 } : {};
+  const source = displayPath(a.file).split('/').pop()!;
+  const text = a.emit === 'script' ? formatScript(script) : a.emit === 'romimage.h' ? formatRomimageHeader(script, tail, source) : formatSetupAsm(script, tail, source);
+  await writeOutput(ctx, a.output, (sink) => sink.write(new TextEncoder().encode(text)));
+  return EXIT.OK;
+}
+
+// ---------------------------------------------------------------------------------------------------- commands
+
+export function romimageCommands(y: Argv, handle: Handler): Argv {
+  return y
+    .command('sh', 'SH romImage: board script + boot-parameter page + zImage, runs from the reset vector', shBuilder, handle(shCommand))
+    .command('arm', 'ARM ROM image: stub + zImage (+ DTB), no boot loader needed', armBuilder('arm'), handle(armCommand('arm')))
+    .command('arm64', 'AArch64 ROM image: stub + Image (+ DTB), no boot loader needed', armBuilder('arm64'), handle(armCommand('arm64')))
+    .command('script <file>', 'check a board script; print it back, as romimage.h or as gas source', scriptBuilder, handle(scriptCommand))
+    .demandCommand(1, 'name a target: sh, arm, arm64 or script');
+}
