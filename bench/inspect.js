@@ -12,7 +12,7 @@ const KERNELS = [
   ['amd64 bzImage', 'debian12-amd64-bzImage'],
 ];
 
-/** `h` is bench/run.js's toolbox: p (temp path), measure, median, fmtMs, fmtMiB, runs, repo. */
+/** `h` is bench/run.js's toolbox: p (temp path), measure, median, fmtMs, fmtMiB, printTable, runs, repo. */
 export async function benchInspect(h) {
   console.log('\nuimg inspect (a node process each): header-only and --deep');
   const cache = process.env.UIMG_TEST_CACHE || join(h.repo, '.cache');
@@ -44,9 +44,5 @@ export async function benchInspect(h) {
     rows.push([label, h.fmtMs(h.median(head.map((r) => r.ms))), deep ? h.fmtMs(h.median(deep.map((r) => r.ms))) : '-',
       deep ? h.fmtMiB(Math.max(...deep.map((r) => r.rssKiB))) : '-']);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const [i, r] of rows.entries()) {
-    console.log('  ' + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('   '));
-    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('   '));
-  }
+  h.printTable(rows);
 }
