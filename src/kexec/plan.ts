@@ -12,7 +12,8 @@ import { ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../fo
 import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
 import { IH_ARCH, IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
 import { IH_TYPE_KERNEL_NOLOAD } from '../formats/uimage/format.js';
-import { ARM_DEFAULT_TEXT_OFFSET, readArmZImage, zImageEndianness } from '../formats/zimage-arm/zimage-arm.js';
+import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
+import { readArmZImage, zImageEndianness, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import { alignDown, alignUp, checkSegments, locateHole, type Ram, type Segment } from './segments.js';
 
 /** kexec_load flags: the architecture in the top 16 bits (include/uapi/linux/kexec.h). */
@@ -22,8 +23,8 @@ export const KEXEC_ARCH_AARCH64 = 183 << 16;
 const MIB = 1 << 20;
 /** kexec-tools' guess for arm64 kernels older than 3.17 (image_size 0). */
 const ARM64_LEGACY_IMAGE_SIZE = 16 * MIB;
-/** The zImage's stack (4 KiB) and malloc area (64 KiB), which its length does not count. */
-const ZIMAGE_RUNTIME_EXTRA = 0x11000;
+/** kexec-tools' allowance for the zImage's stack and malloc area past its length: the defaults, whatever the tag says. */
+const ZIMAGE_RUNTIME_EXTRA = ZIMAGE_STACK_SIZE + ZIMAGE_DEFAULT_MALLOC_SIZE;
 /** Where kexec-tools puts the zImage above its hole: the traditional TEXT_OFFSET. */
 const ZIMAGE_HOLE_OFFSET = 0x8000;
 
@@ -161,7 +162,7 @@ async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: numb
   if (dtbAt !== undefined) p.add({ name: 'dtb', source: { file: 'dtb', offset: 0 }, bufsz: dtbLength, mem: dtbAt, memsz: dtbLength });
   if (base !== undefined) p.add({ name: 'kernel', source: { file: 'kernel', offset: fileOffset }, bufsz: len, mem: kernelBase, memsz: len + 4 });
   p.notes.push(`zImage at hole ${hex(kernelBase - ZIMAGE_HOLE_OFFSET)} + ${hex(ZIMAGE_HOLE_OFFSET)}; initrd at or above ${hex(initrdMin)}; DTB (${dtbLength} bytes with /chosen updated) after the initrd`);
-  if (z.kernelSize && edata !== undefined) checkDecompression(p, kernelBase, len, edata, z.kernelSize.bssSize, z.kernelSize.textOffset);
+  checkDecompression(p, z, kernelBase);
   const segments = [...p.segments].sort((a, b) => a.mem - b.mem);
   return {
     arch: 'arm', kernelFormat: `${wrapped}zImage`, segments, entry: kernelBase, entryExact: true, flags: KEXEC_ARCH_ARM,
@@ -172,22 +173,21 @@ async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: numb
 }
 
 /**
- * The ARM decompressor (head.S, AUTO_ZRELADDR) writes the kernel at (pc & 0xF8000000) + TEXT_OFFSET, and when the
- * zImage lies in the way it first copies itself (plus its stack and malloc area) past the decompressed kernel.
- * kexec-tools reserves room for that from pc with a TEXT_OFFSET of 0x8000; a kernel built with a larger one (the
- * size tag records it since 6.1) runs further and may write over the initrd or DTB placed after it.
+ * kexec-tools reserves room for the decompressor from the zImage's address with a TEXT_OFFSET of 0x8000; a kernel
+ * built with a larger one (the size tag records it since 6.1) decompresses further, and the zImage it moves past
+ * that kernel may write over the initrd or DTB placed after the reserved room. kexec-tools loads end - start bytes,
+ * so no appended DTB comes along.
  */
-function checkDecompression(p: Placer, kernelBase: number, len: number, edata: number, bss: number, textOffset: number | undefined): void {
-  const dest = (kernelBase & 0xf8000000) + (textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
-  const kernelEnd = dest + edata + bss;
-  const zimageInTheWay = kernelBase < dest + edata && kernelBase + len > dest;
-  const relocatedEnd = zimageInTheWay ? alignUp(dest + edata, 256) + len + ZIMAGE_RUNTIME_EXTRA : 0;
-  const end = Math.max(kernelEnd, relocatedEnd);
+function checkDecompression(p: Placer, z: ZImageArm, kernelBase: number): void {
+  const d = armDecompression({ ...z, appendedDtb: undefined }, kernelBase);
+  if (!d) return;
+  const end = Math.max(...d.writes.map((w) => w.end));
   for (const s of p.segments) {
-    if (s.name === 'kernel' || s.mem >= end || s.mem + s.memsz <= dest) continue;
+    const hit = s.name === 'kernel' ? undefined : d.writes.find((w) => s.mem < w.end && w.start < s.mem + s.memsz);
+    if (!hit) continue;
     p.findings.push(finding('kexec-decompress-overlap',
-      `the kernel decompresses to ${hex(dest)}..${hex(end)}${zimageInTheWay ? ' (with the zImage moved past it)' : ''}, over the ${s.name} at ${hex(s.mem)}`,
-      `TEXT_OFFSET ${hex(textOffset ?? ARM_DEFAULT_TEXT_OFFSET)}: give kexec --image-size ${hex(end - kernelBase)} so the ${s.name} goes above`));
+      `the decompressor writes the ${hit.what} at ${hex(hit.start)}..${hex(hit.end)} (the kernel starts at ${hex(d.kernelStart)}), over the ${s.name} at ${hex(s.mem)}`,
+      `TEXT_OFFSET ${hex(d.textOffset)}: give kexec --image-size ${hex(end - kernelBase)} so the ${s.name} goes above`));
   }
 }
 
