@@ -47,7 +47,7 @@ export {
 export { parseCpioList, formatCpioList, expandLocation, type CpioSpec, type FileSpec } from './formats/cpio/list.js';
 export { writeCpio, type CpioWriteOptions, type FileOpener, type OpenedFile, type WrittenCpio } from './formats/cpio/write.js';
 export { readCpio, walkInitramfs, type CpioEntry, type CpioListing, type CpioVisitor } from './formats/cpio/read.js';
-export { gzipSink, gunzip } from './bytes/gzip.js';
+export { gzipSink, gunzip } from './formats/compressed/gzip.js';
 export { kexecInit, kexecCpioSpecs, kexecbootConfig, petitbootConfig, type KexecKit, type BootEntry } from './kexec/kit.js';
 export { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } from './kexec/kconfig.js';
 export { planKexec, type KexecPlan, type PlanInput } from './kexec/plan.js';
