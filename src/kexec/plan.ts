@@ -3,7 +3,8 @@
  * placed as kexec-tools 2.0.25 places them (kexec-zImage-arm.c, kexec-image-arm64.c, kexec-arm64.c, kexec.c), on
  * a RAM range given by the caller instead of /proc/iomem, then checked as the kernel checks them.
  */
-import type { ByteSource } from '../bytes/source.js';
+import { alignDown, alignUp } from '../bytes/align.js';
+import { subSource, type ByteSource } from '../bytes/source.js';
 import { readU32BE } from '../bytes/endian.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
@@ -14,7 +15,7 @@ import { IH_ARCH, IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
 import { IH_TYPE_KERNEL_NOLOAD } from '../formats/uimage/format.js';
 import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
 import { readArmZImage, zImageEndianness, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
-import { alignDown, alignUp, checkSegments, locateHole, type Ram, type Segment } from './segments.js';
+import { checkSegments, hex, locateHole, type Ram, type Segment } from './segments.js';
 
 /** kexec_load flags: the architecture in the top 16 bits (include/uapi/linux/kexec.h). */
 export const KEXEC_ARCH_ARM = 40 << 16;
@@ -60,7 +61,6 @@ export interface KexecPlan {
   notes: string[];
 }
 
-const hex = (n: number) => '0x' + n.toString(16);
 
 export async function planKexec(input: PlanInput): Promise<KexecPlan> {
   const pageSize = input.pageSize ?? 4096;
@@ -79,19 +79,11 @@ export async function planKexec(input: PlanInput): Promise<KexecPlan> {
     wrapped = 'uImage wrapping ';
   }
   const inner = await input.kernel.read(offset, 0x40);
-  const kernel = offset ? subSourceOf(input.kernel, offset) : input.kernel;
+  const kernel = offset ? subSource(input.kernel, offset, input.kernel.size - offset) : input.kernel;
   if (zImageEndianness(inner)) return planZImage(input, kernel, offset, wrapped, pageSize);
   if (isArm64Image(inner)) return planArm64(input, kernel, offset, wrapped, pageSize);
   throw new UimgError('UNSUPPORTED_TYPE', 'not an ARM zImage or an arm64 Image (or a uImage wrapping one)',
     { field: 'kernel', expected: 'zImage magic at 0x24 or ARM\\x64 at 0x38' }, 'kexec plan covers ARM and arm64 kernels');
-}
-
-function subSourceOf(src: ByteSource, offset: number): ByteSource {
-  return {
-    size: src.size - offset,
-    read: (o, l) => src.read(offset + o, l),
-    chunks: (o, l, c) => src.chunks(offset + o, l, c),
-  };
 }
 
 /** Placement state: segments in the order kexec-tools adds them, and what failed. */

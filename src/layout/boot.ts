@@ -4,6 +4,7 @@
  * from the images' headers; the findings say what overlaps, what runs past RAM, and what the loader cannot boot.
  * The layout checker and the loader emitters share this, so a config is never emitted for a plan the check rejects.
  */
+import { alignUp } from '../bytes/align.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding, type RuleId } from '../findings.js';
 import { armDecompression } from '../formats/zimage-arm/decompressor.js';
@@ -11,7 +12,7 @@ import { ARM64_LEGACY_TEXT_OFFSET } from '../formats/image-arm64/image-arm64.js'
 import { HEADER_SIZE } from '../formats/uimage/header.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
 import type { LoaderKind, RamSpec } from './model.js';
-import { alignUp, hex } from './numbers.js';
+import { hex } from './numbers.js';
 
 /** What each loader boots, as data (facts: AT91Bootstrap load_kernel.c, U-Boot bootm/bootz/booti, kexec-tools 2.0.25). */
 export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; uimageCompressions?: readonly string[]; why: string }> = {

@@ -10,6 +10,7 @@
  * appended DTB, the BSS must also end before the DTB). Otherwise it first copies itself past the kernel's text and
  * data and runs there.
  */
+import { alignDown, alignUp } from '../../bytes/align.js';
 import { ARM_DEFAULT_TEXT_OFFSET, type ZImageArm } from './zimage-arm.js';
 
 /** AUTO_ZRELADDR: the kernel goes to the 128 MiB-aligned region the zImage runs in. */
@@ -65,18 +66,18 @@ export function armDecompression(z: Pick<ZImageArm, 'length' | 'kernelSize' | 'a
   if (!ks) return undefined;
   const textOffset = ks.textOffset ?? ARM_DEFAULT_TEXT_OFFSET;
   const kernelStart = ((runAt & ZRELADDR_MASK) >>> 0) + textOffset;
-  const directory = Math.max(0, Math.floor((kernelStart - PAGE_DIRECTORY_SIZE) / PAGE_DIRECTORY_SIZE) * PAGE_DIRECTORY_SIZE);
+  const directory = Math.max(0, alignDown(kernelStart - PAGE_DIRECTORY_SIZE, PAGE_DIRECTORY_SIZE));
   const pageTables = { start: directory, end: directory + PAGE_DIRECTORY_SIZE };
   const dataEnd = kernelStart + ks.decompressedSize;
   const kernel = { start: kernelStart, end: dataEnd + ks.bssSize };
-  const dtb = z.appendedDtb ? Math.ceil(z.appendedDtb.totalSize / APPENDED_DTB_ALIGN) * APPENDED_DTB_ALIGN : 0;
+  const dtb = z.appendedDtb ? alignUp(z.appendedDtb.totalSize, APPENDED_DTB_ALIGN) : 0;
   const fileEnd = runAt + z.length + dtb;
   const footprint = z.length + dtb + ZIMAGE_STACK_SIZE + (ks.mallocSize ?? ZIMAGE_DEFAULT_MALLOC_SIZE);
   const image = { start: runAt, end: runAt + footprint };
   // head.S compares against its own code a little past the start; the start is the safe side.
   const reach = z.appendedDtb ? Math.max(dataEnd, kernel.end - z.length) : dataEnd;
   const stays = image.end + PAGE_DIRECTORY_SIZE <= kernelStart || reach <= runAt;
-  const movedTo = Math.ceil(reach / RELOCATION_ALIGN) * RELOCATION_ALIGN;
+  const movedTo = alignUp(reach, RELOCATION_ALIGN);
   const moved = stays ? undefined : { start: movedTo, end: movedTo + footprint };
   // Fixing up an appended DTB (ATAG_DTB_COMPAT) runs on the stack in place, before any move.
   const inPlaceWorkspace = !moved || z.appendedDtb ? { start: fileEnd, end: image.end } : undefined;
