@@ -12,6 +12,7 @@ import { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } 
 import { kexecCpioSpecs, kexecInit, kexecbootConfig, petitbootConfig, type KexecKit } from '../src/kexec/kit.js';
 import { armDtbLength, arm64DtbSize, planKexec } from '../src/kexec/plan.js';
 import { checkSegments, locateHole, type Segment } from '../src/kexec/segments.js';
+import { kexecUImageRefusal } from '../src/kexec/uimage.js';
 import { debianArm64Image, debianArmmpZImage, debianVexpressDtb } from './debian-files.js';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
 
@@ -210,6 +211,31 @@ function arm64Image(size: number, textOffset: number, imageSize: number): Uint8A
 
 const RAM = { base: 0x40000000, size: 256 << 20 };
 const rules = (fs: { rule: string }[]) => fs.map((f) => f.rule);
+
+describe('which uImages kexec-tools loads (shared by kexec plan, inspect and layout check)', () => {
+  const linuxArm = { type: 2, os: 5, arch: 2, comp: 0 };
+  it('a Linux kernel (or kernel_noload) uImage for an architecture with a uImage probe, uncompressed or gzip', () => {
+    for (const h of [linuxArm, { ...linuxArm, type: 14 }, { ...linuxArm, comp: 1 }, { ...linuxArm, arch: 22 }, { ...linuxArm, arch: 9 }, { ...linuxArm, arch: 7 }]) {
+      expect(kexecUImageRefusal(h)).toBeUndefined();
+    }
+  });
+  it('refuses other types, OSes, architectures and compressions, saying which', () => {
+    expect(kexecUImageRefusal({ ...linuxArm, type: 3 })).toBe('type ramdisk (kernel or kernel_noload only)');
+    expect(kexecUImageRefusal({ ...linuxArm, os: 17 })).toBe('OS U-Boot (Linux only)');
+    expect(kexecUImageRefusal({ ...linuxArm, arch: 26 })).toBe('no uImage loader for RISC-V');
+    expect(kexecUImageRefusal({ ...linuxArm, comp: 3 })).toBe('lzma compression (none or gzip only)');
+  });
+  it('kexec plan refuses what kexec-tools refuses, and (its own limit) a gzip uImage it would have to decompress', async () => {
+    const { encodeHeader } = await import('../src/formats/uimage/header.js');
+    const wrap = (h: Partial<typeof linuxArm>) => {
+      const u = new Uint8Array(64 + 0x1000);
+      u.set(encodeHeader({ time: 0, dataSize: 0x1000, load: 0, entry: 0, dataCrc: 0, nameBytes: new Uint8Array(32), ...linuxArm, ...h }));
+      return fromBytes(u);
+    };
+    await expect(planKexec({ kernel: wrap({ type: 3 }), ram: RAM })).rejects.toThrow(/kernel or kernel_noload only/);
+    await expect(planKexec({ kernel: wrap({ comp: 1 }), ram: RAM })).rejects.toThrow(/planned only for uncompressed/);
+  });
+});
 
 describe('kexec plan: placement as kexec-tools 2.0.25 does it', () => {
   it('ARM zImage with size tag: kernel at hole+0x8000, initrd above the image size, DTB a page past the initrd', async () => {

@@ -11,11 +11,11 @@ import { finding, type Finding } from '../findings.js';
 import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
 import { ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
-import { IH_ARCH, IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
-import { IH_TYPE_KERNEL_NOLOAD } from '../formats/uimage/format.js';
+import { IH_ARCH, IH_COMP } from '../formats/uimage/tables.js';
 import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
 import { readArmZImage, zImageEndianness, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import { checkSegments, hex, locateHole, type Ram, type Segment } from './segments.js';
+import { kexecUImageRefusal } from './uimage.js';
 
 /** kexec_load flags: the architecture in the top 16 bits (include/uapi/linux/kexec.h). */
 export const KEXEC_ARCH_ARM = 40 << 16;
@@ -69,11 +69,9 @@ export async function planKexec(input: PlanInput): Promise<KexecPlan> {
   let wrapped = '';
   if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
     const h = decodeHeader(head);
-    const why = h.type !== IH_TYPE.KERNEL && h.type !== IH_TYPE_KERNEL_NOLOAD ? `type ${h.type} (kexec-tools takes kernel or kernel_noload)`
-      : h.os !== IH_OS.LINUX ? `OS ${h.os} (Linux only)`
-      : h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`
-      : h.arch !== IH_ARCH.ARM && h.arch !== IH_ARCH.ARM64 ? `architecture ${h.arch}: planned for arm and arm64`
-      : undefined;
+    const why = kexecUImageRefusal(h)
+      ?? (h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`
+        : h.arch !== IH_ARCH.ARM && h.arch !== IH_ARCH.ARM64 ? `architecture ${h.arch}: planned for arm and arm64` : undefined);
     if (why) throw new UimgError('UNSUPPORTED_TYPE', `uImage ${why}`, { field: 'uimage', actual: why });
     offset = HEADER_SIZE;
     wrapped = 'uImage wrapping ';

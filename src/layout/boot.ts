@@ -10,6 +10,7 @@ import { finding, type Finding, type RuleId } from '../findings.js';
 import { armDecompression } from '../formats/zimage-arm/decompressor.js';
 import { ARM64_LEGACY_TEXT_OFFSET } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
+import { KEXEC_UIMAGE_COMPRESSIONS } from '../kexec/uimage.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
 import type { LoaderKind, RamSpec } from './model.js';
 import { hex } from './numbers.js';
@@ -26,7 +27,7 @@ export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; 
     why: 'SPL falcon mode boots a legacy uImage, uncompressed or lzma (with CONFIG_SPL_LZMA)',
   },
   kexec: {
-    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: ['none', 'gzip'],
+    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: KEXEC_UIMAGE_COMPRESSIONS,
     why: 'kexec-tools takes a zImage, an arm64 Image, a bzImage, or a uImage compressed with none or gzip',
   },
 };
