@@ -9,7 +9,7 @@ import { readU32BE } from '../bytes/endian.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
-import { ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
+import { arm64Placement, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
 import { IH_ARCH, IH_COMP } from '../formats/uimage/tables.js';
 import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
@@ -22,8 +22,6 @@ export const KEXEC_ARCH_ARM = 40 << 16;
 export const KEXEC_ARCH_AARCH64 = 183 << 16;
 
 const MIB = 1 << 20;
-/** kexec-tools' guess for arm64 kernels older than 3.17 (image_size 0). */
-const ARM64_LEGACY_IMAGE_SIZE = 16 * MIB;
 /** kexec-tools' allowance for the zImage's stack and malloc area past its length: the defaults, whatever the tag says. */
 const ZIMAGE_RUNTIME_EXTRA = ZIMAGE_STACK_SIZE + ZIMAGE_DEFAULT_MALLOC_SIZE;
 /** Where kexec-tools puts the zImage above its hole: the traditional TEXT_OFFSET. */
@@ -219,9 +217,8 @@ function chosenNode(dtb: Uint8Array): FdtNode | undefined {
 async function planArm64(input: PlanInput, kernel: ByteSource, fileOffset: number, wrapped: string, pageSize: number): Promise<KexecPlan> {
   const h = decodeArm64Header(await kernel.read(0, 64));
   const p = new Placer(input.ram, pageSize, input.memMin ?? 0);
-  const textOffset = h.imageSize ? h.textOffset : ARM64_LEGACY_TEXT_OFFSET;
-  const imageSize = h.imageSize || ARM64_LEGACY_IMAGE_SIZE;
-  if (!h.imageSize) p.notes.push('image_size 0 (a kernel before 3.17): kexec-tools assumes text_offset 0x80000 and 16 MiB');
+  const { textOffset, imageSize, legacy } = arm64Placement(h);
+  if (legacy) p.notes.push('image_size 0 (a kernel before 3.17): kexec-tools assumes text_offset 0x80000 and 16 MiB');
   if (!input.dtb) {
     throw new UimgError('USAGE', 'an arm64 plan needs --dtb', { field: 'dtb' }, 'kexec-tools would take /sys/firmware/fdt of the running system; give that file');
   }

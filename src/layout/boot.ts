@@ -8,7 +8,7 @@ import { alignUp } from '../bytes/align.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding, type RuleId } from '../findings.js';
 import { armDecompression } from '../formats/zimage-arm/decompressor.js';
-import { ARM64_LEGACY_TEXT_OFFSET } from '../formats/image-arm64/image-arm64.js';
+import { arm64Placement } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
 import { KEXEC_UIMAGE_COMPRESSIONS } from '../kexec/uimage.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
@@ -33,8 +33,6 @@ export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; 
 };
 
 const ARM64_BASE_ALIGN = 2 << 20;
-/** booti's assumption for a pre-3.17 arm64 header without image_size. */
-const ARM64_LEGACY_IMAGE_SIZE = 16 << 20;
 /** Room a loader's DTB fixups (/chosen bootargs, /memory) need after the blob: U-Boot's CONFIG_SYS_FDT_PAD. */
 export const FDT_FIXUP_ROOM = 0x3000;
 /** The kernel requires the DTB 64-bit aligned (Documentation/arm/booting.rst, arm64/booting.rst). */
@@ -146,8 +144,7 @@ function kernelRegions(inp: BootInputs, findings: BootFinding[]): { regions: Ram
     return { regions: [{ ...read, name: 'zImage (runs here)' }, ...zImageRegions(at, k, findings)], entry: at + (k.zimage?.start ?? 0) };
   }
   if (k.kind === 'image-arm64' && k.arm64) {
-    const textOffset = k.arm64.imageSize === 0 ? ARM64_LEGACY_TEXT_OFFSET : k.arm64.textOffset;
-    const size = k.arm64.imageSize === 0 ? ARM64_LEGACY_IMAGE_SIZE : k.arm64.imageSize;
+    const { textOffset, imageSize: size } = arm64Placement(k.arm64);
     // booti moves the Image to a 2 MiB-aligned base + text_offset: near the load address, or at the start of RAM.
     const base = k.arm64.flagBits.anywhereInRam ? at - textOffset : inp.ram?.base ?? at - textOffset;
     const dest = alignUp(base, ARM64_BASE_ALIGN) + textOffset;
