@@ -283,6 +283,12 @@ describe('kexec plan: placement as kexec-tools 2.0.25 does it', () => {
     expect(plan.entryExact).toBe(false);
   });
 
+  it('arm64 Image before 3.17 (image_size 0): text_offset 0x80000 and 16 MiB assumed', async () => {
+    const plan = await planKexec({ kernel: fromBytes(arm64Image(0x300000, 0x12345, 0)), dtb: fdt(), ram: { base: 0x40000000, size: 256 << 20 } });
+    expect(plan.segments[0]).toMatchObject({ name: 'kernel', mem: 0x40080000, memsz: 16 << 20 });
+    expect(plan.notes[0]).toMatch(/image_size 0/);
+  });
+
   it('needs a DTB, and refuses kernels it cannot plan', async () => {
     await expect(planKexec({ kernel: fromBytes(zimage(0x1000)), ram: RAM })).rejects.toThrow(/needs --dtb/);
     await expect(planKexec({ kernel: fromBytes(new Uint8Array(4096)), dtb: fdt(), ram: RAM })).rejects.toThrow(/not an ARM zImage/);
