@@ -107,10 +107,10 @@ function zImageRegions(runAt: number, k: KernelImage, findings: BootFinding[]): 
       'kernels before 4.x lack the tag; leave generous room above the zImage'));
     return [];
   }
-  const end = Math.max(d.kernel.end, d.moved?.end ?? 0);
+  const top = Math.max(d.kernel.end, d.moved?.end ?? 0);
   const regions: RamRegion[] = [{
     role: 'decompressed', name: `decompressed kernel + page tables${d.moved ? ' + moved zImage' : ''}`,
-    start: d.pageTables.start, size: end - d.pageTables.start, mayOverlap: ['staging', 'kernel'],
+    start: d.pageTables.start, size: top - d.pageTables.start, mayOverlap: ['staging', 'kernel'],
   }];
   const ws = d.inPlaceWorkspace;
   if (ws) regions.push({ role: 'decompressed', name: 'zImage stack + malloc area', start: ws.start, size: ws.end - ws.start, mayOverlap: ['staging', 'decompressed'] });
