@@ -48,7 +48,7 @@ export const RULES = {
   'malformed': { id: 'malformed', scope: 'inspect', severity: 'error', summary: 'a header field is impossible or a structure is broken' },
   'bootm-len': { id: 'bootm-len', scope: 'inspect', severity: 'error', summary: 'the decompressed kernel is larger than U-Boot\'s CONFIG_SYS_BOOTM_LEN (--bootm-len, default 8 MiB)' },
   'zimage-overlap': { id: 'zimage-overlap', scope: 'inspect', severity: 'warning', summary: 'at its load address an ARM zImage lies where its kernel decompresses: it must move itself first, over whatever follows it' },
-  'fdt-overlap': { id: 'fdt-overlap', scope: 'inspect', severity: 'error', summary: 'the DTB address (--fdt-addr) lies where the ARM decompressor writes the kernel or moves itself' },
+  'fdt-overlap': { id: 'fdt-overlap', scope: 'inspect', severity: 'error', summary: 'the DTB address (--fdt-addr) lies where the ARM decompressor writes: page tables, kernel, its moved copy or its stack' },
   'mkimage-defaults': { id: 'mkimage-defaults', scope: 'inspect', severity: 'warning', summary: 'a uImage labelled PowerPC and gzip, mkimage\'s defaults, wraps a kernel that is neither' },
   'arch-mismatch': { id: 'arch-mismatch', scope: 'inspect', severity: 'error', summary: 'the uImage architecture differs from the wrapped kernel\'s' },
   'no-uboot-command': { id: 'no-uboot-command', scope: 'inspect', severity: 'warning', summary: 'no U-Boot command (bootm, bootz, booti, zboot, source) boots the file as it is' },

@@ -23,6 +23,7 @@ export {
   readArmZImage, decodeArmZImageHeader, decodeKernelSizeRecord, isArmZImage, zImageArmFormat,
   type ZImageArm, type ZImageArmHeader, type ZImageKernelSize,
 } from './formats/zimage-arm/zimage-arm.js';
+export { armDecompression, type ArmDecompression, type AddressRange } from './formats/zimage-arm/decompressor.js';
 export { decodeArm64Header, encodeArm64Header, isArm64Image, arm64ImageFormat, type Arm64Image, type Arm64ImageFlags } from './formats/image-arm64/image-arm64.js';
 export { decodeRiscvHeader, encodeRiscvHeader, isRiscvImage, riscvImageFormat, type RiscvImage } from './formats/image-riscv/image-riscv.js';
 export { decodeBzImageHeader, isBzImage, bzImageFormat, type BzImage } from './formats/bzimage/bzimage.js';
@@ -32,7 +33,7 @@ export {
 } from './formats/fdt/fdt.js';
 export { elfFormat, isElf, type Elf, type ElfSegment } from './formats/elf/elf.js';
 export { inspect, DEFAULT_MAX_BYTES, type InspectOptions, type InspectNode, type InspectReport } from './inspect/inspect.js';
-export { DEFAULT_BOOTM_LEN, armDecompressorLayout } from './inspect/rules.js';
+export { DEFAULT_BOOTM_LEN } from './inspect/rules.js';
 export { type LoaderVerdict } from './inspect/loaders.js';
 export { formatTree, reportJson as inspectJson, allFindings } from './inspect/present.js';
 export { scan, formatScan, type ScanHit } from './inspect/scan.js';
@@ -46,7 +47,7 @@ export {
 export { parseCpioList, formatCpioList, expandLocation, type CpioSpec, type FileSpec } from './formats/cpio/list.js';
 export { writeCpio, type CpioWriteOptions, type FileOpener, type OpenedFile, type WrittenCpio } from './formats/cpio/write.js';
 export { readCpio, walkInitramfs, type CpioEntry, type CpioListing, type CpioVisitor } from './formats/cpio/read.js';
-export { gzipSink, gunzip } from './bytes/gzip.js';
+export { gzipSink, gunzip } from './formats/compressed/gzip.js';
 export { kexecInit, kexecCpioSpecs, kexecbootConfig, petitbootConfig, type KexecKit, type BootEntry } from './kexec/kit.js';
 export { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } from './kexec/kconfig.js';
 export { planKexec, type KexecPlan, type PlanInput } from './kexec/plan.js';

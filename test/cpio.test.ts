@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSy
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gunzip } from '../src/bytes/gzip.js';
+import { gunzip } from '../src/formats/compressed/gzip.js';
 import { concatBytes, fromBytes, memorySink } from '../src/bytes/source.js';
 import { UimgError } from '../src/errors.js';
 import { formatCpioList, parseCpioList, type CpioSpec } from '../src/formats/cpio/list.js';
@@ -211,12 +211,27 @@ describe('reader: errors and findings', () => {
     expect(listing.entries.at(-1)!.name).toBe('run-sock');
   });
 
-  it('calls a cut gzip stream truncated and corrupt gzip malformed', async () => {
+  it('calls a cut gzip stream truncated and corrupt gzip a corrupt stream (the codec\'s errors)', async () => {
     const gz = new Uint8Array(readFileSync(join(dir, 'g1.cpio.gz')));
     expect((await caught(readCpio(fromBytes(gz.subarray(0, gz.length - 20))))).code).toBe('TRUNCATED');
     const bad = gz.slice();
     bad[40] ^= 0xff;
-    expect((await caught(readCpio(fromBytes(bad)))).code).toMatch(/MALFORMED|TRUNCATED/);
+    expect((await caught(readCpio(fromBytes(bad)))).code).toMatch(/CORRUPT_STREAM|TRUNCATED/);
+  });
+
+  it('gunzip: members, padding between them and junk after them, wherever the chunks split', async () => {
+    const a = new Uint8Array(gzipSync(Buffer.from('hello '))), b = new Uint8Array(gzipSync(Buffer.from('world')));
+    const run = async (bytes: Uint8Array, size: number) => {
+      let text = '';
+      for await (const c of gunzip(fromBytes(bytes).chunks(0, Infinity, size))) text += Buffer.from(c).toString();
+      return text;
+    };
+    const padded = concatBytes([a, new Uint8Array(9), b, new Uint8Array(3)]);
+    const junk = concatBytes([a, new Uint8Array(4), new TextEncoder().encode('junk')]);
+    for (const size of [1, 7, a.length, 4096]) {
+      expect(await run(padded, size)).toBe('hello world');
+      expect(await caught(run(junk, size))).toMatchObject({ code: 'MALFORMED', data: { offset: a.length + 4 } });
+    }
   });
 });
 

@@ -116,6 +116,13 @@ describe('inspection rules', () => {
     expect(await rulesOf(await uimage([f('zimage-xz.bin')], { load: 0x82000000 }))).toEqual([]);
   });
 
+  it('fdt-overlap also covers the stack and malloc area a zImage running in place uses past its end', async () => {
+    const z = f('zimage-xz.bin');
+    const end = 0x82000000 + new DataView(z.buffer, z.byteOffset).getUint32(0x2c, true);
+    expect(await rulesOf(f('zimage-xz.bin'), { loadAddress: 0x82000000, fdtAddress: end + 0x1000 })).toEqual(['fdt-overlap']);
+    expect(await rulesOf(f('zimage-xz.bin'), { loadAddress: 0x82000000, fdtAddress: end + 0x11000 })).toEqual([]);
+  });
+
   it('mkimage-defaults stands in for the comp and arch rules it implies', async () => {
     const rules = await rulesOf(f('uimage-defaults.img'));
     expect(rules).not.toContain('comp-mismatch');

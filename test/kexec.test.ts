@@ -12,6 +12,7 @@ import { kernelConfigFragment, kernelConfigSettings, type KernelConfigOptions } 
 import { kexecCpioSpecs, kexecInit, kexecbootConfig, petitbootConfig, type KexecKit } from '../src/kexec/kit.js';
 import { armDtbLength, arm64DtbSize, planKexec } from '../src/kexec/plan.js';
 import { checkSegments, locateHole, type Segment } from '../src/kexec/segments.js';
+import { kexecUImageRefusal } from '../src/kexec/uimage.js';
 import { debianArm64Image, debianArmmpZImage, debianVexpressDtb } from './debian-files.js';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
 
@@ -211,6 +212,31 @@ function arm64Image(size: number, textOffset: number, imageSize: number): Uint8A
 const RAM = { base: 0x40000000, size: 256 << 20 };
 const rules = (fs: { rule: string }[]) => fs.map((f) => f.rule);
 
+describe('which uImages kexec-tools loads (shared by kexec plan, inspect and layout check)', () => {
+  const linuxArm = { type: 2, os: 5, arch: 2, comp: 0 };
+  it('a Linux kernel (or kernel_noload) uImage for an architecture with a uImage probe, uncompressed or gzip', () => {
+    for (const h of [linuxArm, { ...linuxArm, type: 14 }, { ...linuxArm, comp: 1 }, { ...linuxArm, arch: 22 }, { ...linuxArm, arch: 9 }, { ...linuxArm, arch: 7 }]) {
+      expect(kexecUImageRefusal(h)).toBeUndefined();
+    }
+  });
+  it('refuses other types, OSes, architectures and compressions, saying which', () => {
+    expect(kexecUImageRefusal({ ...linuxArm, type: 3 })).toBe('type ramdisk (kernel or kernel_noload only)');
+    expect(kexecUImageRefusal({ ...linuxArm, os: 17 })).toBe('OS U-Boot (Linux only)');
+    expect(kexecUImageRefusal({ ...linuxArm, arch: 26 })).toBe('no uImage loader for RISC-V');
+    expect(kexecUImageRefusal({ ...linuxArm, comp: 3 })).toBe('lzma compression (none or gzip only)');
+  });
+  it('kexec plan refuses what kexec-tools refuses, and (its own limit) a gzip uImage it would have to decompress', async () => {
+    const { encodeHeader } = await import('../src/formats/uimage/header.js');
+    const wrap = (h: Partial<typeof linuxArm>) => {
+      const u = new Uint8Array(64 + 0x1000);
+      u.set(encodeHeader({ time: 0, dataSize: 0x1000, load: 0, entry: 0, dataCrc: 0, nameBytes: new Uint8Array(32), ...linuxArm, ...h }));
+      return fromBytes(u);
+    };
+    await expect(planKexec({ kernel: wrap({ type: 3 }), ram: RAM })).rejects.toThrow(/kernel or kernel_noload only/);
+    await expect(planKexec({ kernel: wrap({ comp: 1 }), ram: RAM })).rejects.toThrow(/planned only for uncompressed/);
+  });
+});
+
 describe('kexec plan: placement as kexec-tools 2.0.25 does it', () => {
   it('ARM zImage with size tag: kernel at hole+0x8000, initrd above the image size, DTB a page past the initrd', async () => {
     const plan = await planKexec({ kernel: fromBytes(zimage(0x100000, { edata: 0x400000, bss: 0x40000, textOffset: 0x8000 })), dtb: fdt(), initrd: { size: 0x12345 }, cmdline: 'console=ttyAMA0', ram: RAM });
@@ -255,6 +281,12 @@ describe('kexec plan: placement as kexec-tools 2.0.25 does it', () => {
     ]);
     expect(plan.entry).toBe(0x40683000);
     expect(plan.entryExact).toBe(false);
+  });
+
+  it('arm64 Image before 3.17 (image_size 0): text_offset 0x80000 and 16 MiB assumed', async () => {
+    const plan = await planKexec({ kernel: fromBytes(arm64Image(0x300000, 0x12345, 0)), dtb: fdt(), ram: { base: 0x40000000, size: 256 << 20 } });
+    expect(plan.segments[0]).toMatchObject({ name: 'kernel', mem: 0x40080000, memsz: 16 << 20 });
+    expect(plan.notes[0]).toMatch(/image_size 0/);
   });
 
   it('needs a DTB, and refuses kernels it cannot plan', async () => {
@@ -332,7 +364,7 @@ describe('kexec plan on the real Debian kernels', async () => {
       ['kernel', 0x40008000, 0x533000], ['initrd', 0x418ed000, 0x2dd000], ['dtb', 0x41bca000, 0x4000],
     ]);
     expect(plan.findings.map((f: { rule: string }) => f.rule)).toEqual(['kexec-decompress-overlap']);
-    expect(plan.findings[0].message).toMatch(/decompresses to 0x40208000\.\.0x41aec300 \(with the zImage moved past it\), over the initrd at 0x418ed000/);
+    expect(plan.findings[0].message).toMatch(/writes the moved zImage at 0x415a9100\.\.0x41aec300 \(the kernel starts at 0x40208000\), over the initrd at 0x418ed000/);
   });
 
   it.skipIf(skip !== undefined)('arm64 Image: image_size 0x2010000 from the header; too much for 64 MiB of RAM', () => {

@@ -79,7 +79,7 @@ describe('uimg loader at91bootstrap', () => {
     expect(z.status, z.err).toBe(0);
     golden('at91bootstrap-zimage-qspi.config', z.out);
     expect(z.out).toMatch(/^CONFIG_DATAFLASH=y\nCONFIG_QSPI=y$/m);
-    expect(z.out).toMatch(/decompressed kernel: 0x20008000, 4\.3 MiB/);
+    expect(z.out).toMatch(/decompressed kernel \+ page tables: 0x20004000, 4\.3 MiB/);
     const v3 = uimg(['loader', 'at91bootstrap', '--kernel', 'zImage', '--media', 'nand', '--img-address', '0', '--jump-addr', '0x22000000', '--v3', '--ram-base', '0x20000000', '--ram-size', '64M']);
     expect(v3.out).toMatch(/^CONFIG_LINUX_ZIMAGE=y$/m);
     const sd = uimg(['loader', 'at91bootstrap', '--kernel', 'zImage', '--media', 'sd', '--jump-addr', '0x22000000']);

@@ -8,8 +8,9 @@ import { finding, type RuleId } from '../findings.js';
 import { COMPRESSION_FORMATS } from '../formats/compressed/stream.js';
 import type { BzImage } from '../formats/bzimage/bzimage.js';
 import { IH_TYPE_KERNEL_NOLOAD, compLabelMismatch, type UImageInfo } from '../formats/uimage/format.js';
-import { IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
+import { IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
 import type { ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
+import { kexecUImageRefusal } from '../kexec/uimage.js';
 import type { InspectNode } from './inspect.js';
 import { archAccepts, kernelOf, uimagePayload } from './rules.js';
 
@@ -29,8 +30,6 @@ export interface LoaderVerdict {
 const UBOOT_DECOMPRESSORS = new Set(['gzip', 'bzip2', 'lzma', 'lzo', 'lz4', 'zstd']);
 /** kexec-tools reads the kernel file through zlib and liblzma first. */
 const KEXEC_DECOMPRESSORS = new Set(['gzip', 'lzma', 'xz']);
-/** uImage architectures kexec-tools 2.0.25 has a uImage probe for. */
-const KEXEC_UIMAGE_ARCHS = new Set(['arm', 'arm64', 'sh', 'powerpc']);
 /** ELF kernels kexec-tools 2.0.25 loads (arm32 has no ELF loader). */
 const KEXEC_ELF_ARCHS = new Set(['x86', 'x86_64', 'arm64', 'sh', 'powerpc', 'mips', 'mips64', 's390', 'alpha', 'ia64', 'm68k']);
 
@@ -59,12 +58,8 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
     out.push(yes('U-Boot', 'bootm', `a U-Boot built for ${h.arch.longName}${h.compression.id === IH_COMP.NONE ? '' : ` with ${comp} support`}`));
   } else out.push(no('U-Boot', `a ${h.type.longName} is not booted on its own (bootm takes it as a second or third argument)`));
 
-  const kexecProblem = type !== IH_TYPE.KERNEL && type !== IH_TYPE_KERNEL_NOLOAD ? `type ${h.type.name ?? type} (kernel or kernel_noload only)`
-    : h.os.id !== IH_OS.LINUX ? `OS ${h.os.longName} (Linux only)`
-      : !KEXEC_UIMAGE_ARCHS.has(h.arch.name ?? '') ? `no uImage loader for ${h.arch.longName}`
-        : h.compression.id !== IH_COMP.NONE && h.compression.id !== IH_COMP.GZIP ? `${comp} compression (none or gzip only)`
-          : info.missingBytes > 0 ? 'ih_size runs past the end of the file'
-            : info.dataCrcOk === false ? 'bad data CRC' : mislabelled;
+  const kexecProblem = kexecUImageRefusal({ type, os: h.os.id, arch: h.arch.id, comp: h.compression.id })
+    ?? (info.missingBytes > 0 ? 'ih_size runs past the end of the file' : info.dataCrcOk === false ? 'bad data CRC' : mislabelled);
   out.push(kexecProblem ? no('kexec-tools', kexecProblem) : yes('kexec-tools', 'uImage'));
 
   // AT91 SoCs are 32-bit ARM: other kernels, and files that are not run, are not its business.

@@ -8,7 +8,8 @@ import { finding } from '../findings.js';
 import { COMPRESSION_FORMATS, type CompressedStream } from '../formats/compressed/stream.js';
 import { compLabelMismatch, IH_TYPE_KERNEL_NOLOAD, type UImageInfo } from '../formats/uimage/format.js';
 import { IH_ARCH, IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
-import { ARM_DEFAULT_TEXT_OFFSET, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
+import { armDecompression, type AddressRange } from '../formats/zimage-arm/decompressor.js';
+import type { ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import type { InspectNode, InspectOptions } from './inspect.js';
 
 /** U-Boot's CONFIG_SYS_BOOTM_LEN default: the most bootm decompresses. */
@@ -16,12 +17,6 @@ export const DEFAULT_BOOTM_LEN = 8 << 20;
 
 /** Header architectures that boot a kernel built for the key (a 64-bit bzImage keeps a 32-bit entry). */
 const ARCH_ACCEPTS: Readonly<Record<string, readonly string[]>> = { x86_64: ['x86', 'x86_64'] };
-/** The ARM decompressor's page tables sit 16 KiB below the kernel. */
-const ARM_PAGE_TABLES = 0x4000;
-/** The decompressor's stack (4 KiB) and malloc area (64 KiB), past the zImage's end. */
-const ARM_DECOMPRESSOR_WORKSPACE = 0x11000;
-/** AUTO_ZRELADDR: the kernel goes to the 128 MiB-aligned region the zImage runs in. */
-const ARM_ZRELADDR_MASK = 0xf8000000;
 
 export function crossLayerFindings(root: InspectNode, opts: InspectOptions): void {
   walk(root, (node, parent) => {
@@ -114,24 +109,6 @@ function uimageRules(node: InspectNode, opts: InspectOptions): void {
   if (kernelType && h.compression.id !== IH_COMP.NONE && size && size.size > bootmLen) bootmLenFinding(payload, size, bootmLen, 'bootm');
 }
 
-/**
- * Where the ARM decompressor writes, for a zImage that runs at `load`: the kernel goes to the 128 MiB-aligned base
- * + TEXT_OFFSET (AUTO_ZRELADDR) and takes its decompressed size plus BSS, with page tables 16 KiB below; when the
- * zImage lies in that range it first copies itself past the kernel's end.
- */
-export function armDecompressorLayout(z: ZImageArm, load: number) {
-  const ks = z.kernelSize;
-  if (!ks) return undefined;
-  const kernelStart = ((load & ARM_ZRELADDR_MASK) >>> 0) + (ks.textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
-  const written = { start: kernelStart - ARM_PAGE_TABLES, end: kernelStart + ks.decompressedSize + ks.bssSize };
-  const footprint = z.length + (z.appendedDtb?.totalSize ?? 0) + ARM_DECOMPRESSOR_WORKSPACE;
-  const image = { start: load, end: load + footprint };
-  const overlaps = image.start < written.end && written.start < image.end;
-  // Relocated, the zImage lands just past the decompressed kernel.
-  const relocated = overlaps ? { start: kernelStart + ks.decompressedSize, end: kernelStart + ks.decompressedSize + footprint } : undefined;
-  return { kernelStart, written, image, overlaps, relocated };
-}
-
 function zimageLayoutRules(node: InspectNode, parent: InspectNode | undefined, opts: InspectOptions): void {
   const z = node.value as ZImageArm;
   let load = opts.loadAddress;
@@ -141,19 +118,19 @@ function zimageLayoutRules(node: InspectNode, parent: InspectNode | undefined, o
     load = h.load;
   }
   if (load === undefined) return;
-  const layout = armDecompressorLayout(z, load);
-  if (!layout) return;
-  const range = (r: { start: number; end: number }) => `[${hex32(r.start)}, ${hex32(r.end)})`;
-  if (layout.overlaps) {
+  const d = armDecompression(z, load);
+  if (!d) return;
+  const range = (r: AddressRange) => `[${hex32(r.start)}, ${hex32(r.end)})`;
+  if (d.moved) {
     node.findings.push(finding('zimage-overlap',
-      `loaded at ${hex32(load)}, the zImage ${range(layout.image)} overlaps where its kernel decompresses ${range(layout.written)}; it first moves itself to ${range(layout.relocated!)}`,
-      `load it above ${hex32(layout.written.end)} (booting.rst: above 32 MiB into RAM), so nothing placed after it is overwritten and no copy is needed`));
+      `loaded at ${hex32(load)}, the zImage ${range(d.image)} overlaps where its kernel decompresses ${range({ start: d.pageTables.start, end: d.kernel.end })}; it first moves itself to ${range(d.moved)}`,
+      `load it above ${hex32(d.kernel.end)} (booting.rst: above 32 MiB into RAM), so nothing placed after it is overwritten and no copy is needed`));
   }
   const fdt = opts.fdtAddress;
-  const inRange = (r: { start: number; end: number } | undefined) => r !== undefined && fdt! >= r.start && fdt! < r.end;
-  if (fdt !== undefined && (inRange(layout.written) || inRange(layout.relocated))) {
+  const hit = fdt === undefined ? undefined : d.writes.find((w) => fdt >= w.start && fdt < w.end);
+  if (hit) {
     node.findings.push(finding('fdt-overlap',
-      `the DTB at ${hex32(fdt)} lies in ${inRange(layout.written) ? `the kernel's decompressed image and BSS ${range(layout.written)}` : `the range the zImage moves itself to ${range(layout.relocated!)}`}`,
-      `put the DTB above ${hex32(Math.max(layout.written.end, layout.relocated?.end ?? 0))} (booting.rst suggests above 128 MiB into RAM)`));
+      `the DTB at ${hex32(fdt!)} lies in the ${hit.what} ${range(hit)}, which the ARM decompressor writes`,
+      `put the DTB above ${hex32(Math.max(...d.writes.map((w) => w.end)))} (booting.rst suggests above 128 MiB into RAM)`));
   }
 }

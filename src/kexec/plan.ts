@@ -3,27 +3,27 @@
  * placed as kexec-tools 2.0.25 places them (kexec-zImage-arm.c, kexec-image-arm64.c, kexec-arm64.c, kexec.c), on
  * a RAM range given by the caller instead of /proc/iomem, then checked as the kernel checks them.
  */
-import type { ByteSource } from '../bytes/source.js';
+import { alignDown, alignUp } from '../bytes/align.js';
+import { subSource, type ByteSource } from '../bytes/source.js';
 import { readU32BE } from '../bytes/endian.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
-import { ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
+import { arm64Placement, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
-import { IH_ARCH, IH_COMP, IH_OS, IH_TYPE } from '../formats/uimage/tables.js';
-import { IH_TYPE_KERNEL_NOLOAD } from '../formats/uimage/format.js';
-import { ARM_DEFAULT_TEXT_OFFSET, readArmZImage, zImageEndianness } from '../formats/zimage-arm/zimage-arm.js';
-import { alignDown, alignUp, checkSegments, locateHole, type Ram, type Segment } from './segments.js';
+import { IH_ARCH, IH_COMP } from '../formats/uimage/tables.js';
+import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
+import { readArmZImage, zImageEndianness, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
+import { checkSegments, hex, locateHole, type Ram, type Segment } from './segments.js';
+import { kexecUImageRefusal } from './uimage.js';
 
 /** kexec_load flags: the architecture in the top 16 bits (include/uapi/linux/kexec.h). */
 export const KEXEC_ARCH_ARM = 40 << 16;
 export const KEXEC_ARCH_AARCH64 = 183 << 16;
 
 const MIB = 1 << 20;
-/** kexec-tools' guess for arm64 kernels older than 3.17 (image_size 0). */
-const ARM64_LEGACY_IMAGE_SIZE = 16 * MIB;
-/** The zImage's stack (4 KiB) and malloc area (64 KiB), which its length does not count. */
-const ZIMAGE_RUNTIME_EXTRA = 0x11000;
+/** kexec-tools' allowance for the zImage's stack and malloc area past its length: the defaults, whatever the tag says. */
+const ZIMAGE_RUNTIME_EXTRA = ZIMAGE_STACK_SIZE + ZIMAGE_DEFAULT_MALLOC_SIZE;
 /** Where kexec-tools puts the zImage above its hole: the traditional TEXT_OFFSET. */
 const ZIMAGE_HOLE_OFFSET = 0x8000;
 
@@ -59,7 +59,6 @@ export interface KexecPlan {
   notes: string[];
 }
 
-const hex = (n: number) => '0x' + n.toString(16);
 
 export async function planKexec(input: PlanInput): Promise<KexecPlan> {
   const pageSize = input.pageSize ?? 4096;
@@ -68,29 +67,19 @@ export async function planKexec(input: PlanInput): Promise<KexecPlan> {
   let wrapped = '';
   if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
     const h = decodeHeader(head);
-    const why = h.type !== IH_TYPE.KERNEL && h.type !== IH_TYPE_KERNEL_NOLOAD ? `type ${h.type} (kexec-tools takes kernel or kernel_noload)`
-      : h.os !== IH_OS.LINUX ? `OS ${h.os} (Linux only)`
-      : h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`
-      : h.arch !== IH_ARCH.ARM && h.arch !== IH_ARCH.ARM64 ? `architecture ${h.arch}: planned for arm and arm64`
-      : undefined;
+    const why = kexecUImageRefusal(h)
+      ?? (h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`
+        : h.arch !== IH_ARCH.ARM && h.arch !== IH_ARCH.ARM64 ? `architecture ${h.arch}: planned for arm and arm64` : undefined);
     if (why) throw new UimgError('UNSUPPORTED_TYPE', `uImage ${why}`, { field: 'uimage', actual: why });
     offset = HEADER_SIZE;
     wrapped = 'uImage wrapping ';
   }
   const inner = await input.kernel.read(offset, 0x40);
-  const kernel = offset ? subSourceOf(input.kernel, offset) : input.kernel;
+  const kernel = offset ? subSource(input.kernel, offset, input.kernel.size - offset) : input.kernel;
   if (zImageEndianness(inner)) return planZImage(input, kernel, offset, wrapped, pageSize);
   if (isArm64Image(inner)) return planArm64(input, kernel, offset, wrapped, pageSize);
   throw new UimgError('UNSUPPORTED_TYPE', 'not an ARM zImage or an arm64 Image (or a uImage wrapping one)',
     { field: 'kernel', expected: 'zImage magic at 0x24 or ARM\\x64 at 0x38' }, 'kexec plan covers ARM and arm64 kernels');
-}
-
-function subSourceOf(src: ByteSource, offset: number): ByteSource {
-  return {
-    size: src.size - offset,
-    read: (o, l) => src.read(offset + o, l),
-    chunks: (o, l, c) => src.chunks(offset + o, l, c),
-  };
 }
 
 /** Placement state: segments in the order kexec-tools adds them, and what failed. */
@@ -161,7 +150,7 @@ async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: numb
   if (dtbAt !== undefined) p.add({ name: 'dtb', source: { file: 'dtb', offset: 0 }, bufsz: dtbLength, mem: dtbAt, memsz: dtbLength });
   if (base !== undefined) p.add({ name: 'kernel', source: { file: 'kernel', offset: fileOffset }, bufsz: len, mem: kernelBase, memsz: len + 4 });
   p.notes.push(`zImage at hole ${hex(kernelBase - ZIMAGE_HOLE_OFFSET)} + ${hex(ZIMAGE_HOLE_OFFSET)}; initrd at or above ${hex(initrdMin)}; DTB (${dtbLength} bytes with /chosen updated) after the initrd`);
-  if (z.kernelSize && edata !== undefined) checkDecompression(p, kernelBase, len, edata, z.kernelSize.bssSize, z.kernelSize.textOffset);
+  checkDecompression(p, z, kernelBase);
   const segments = [...p.segments].sort((a, b) => a.mem - b.mem);
   return {
     arch: 'arm', kernelFormat: `${wrapped}zImage`, segments, entry: kernelBase, entryExact: true, flags: KEXEC_ARCH_ARM,
@@ -172,22 +161,21 @@ async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: numb
 }
 
 /**
- * The ARM decompressor (head.S, AUTO_ZRELADDR) writes the kernel at (pc & 0xF8000000) + TEXT_OFFSET, and when the
- * zImage lies in the way it first copies itself (plus its stack and malloc area) past the decompressed kernel.
- * kexec-tools reserves room for that from pc with a TEXT_OFFSET of 0x8000; a kernel built with a larger one (the
- * size tag records it since 6.1) runs further and may write over the initrd or DTB placed after it.
+ * kexec-tools reserves room for the decompressor from the zImage's address with a TEXT_OFFSET of 0x8000; a kernel
+ * built with a larger one (the size tag records it since 6.1) decompresses further, and the zImage it moves past
+ * that kernel may write over the initrd or DTB placed after the reserved room. kexec-tools loads end - start bytes,
+ * so no appended DTB comes along.
  */
-function checkDecompression(p: Placer, kernelBase: number, len: number, edata: number, bss: number, textOffset: number | undefined): void {
-  const dest = (kernelBase & 0xf8000000) + (textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
-  const kernelEnd = dest + edata + bss;
-  const zimageInTheWay = kernelBase < dest + edata && kernelBase + len > dest;
-  const relocatedEnd = zimageInTheWay ? alignUp(dest + edata, 256) + len + ZIMAGE_RUNTIME_EXTRA : 0;
-  const end = Math.max(kernelEnd, relocatedEnd);
+function checkDecompression(p: Placer, z: ZImageArm, kernelBase: number): void {
+  const d = armDecompression({ ...z, appendedDtb: undefined }, kernelBase);
+  if (!d) return;
+  const end = Math.max(...d.writes.map((w) => w.end));
   for (const s of p.segments) {
-    if (s.name === 'kernel' || s.mem >= end || s.mem + s.memsz <= dest) continue;
+    const hit = s.name === 'kernel' ? undefined : d.writes.find((w) => s.mem < w.end && w.start < s.mem + s.memsz);
+    if (!hit) continue;
     p.findings.push(finding('kexec-decompress-overlap',
-      `the kernel decompresses to ${hex(dest)}..${hex(end)}${zimageInTheWay ? ' (with the zImage moved past it)' : ''}, over the ${s.name} at ${hex(s.mem)}`,
-      `TEXT_OFFSET ${hex(textOffset ?? ARM_DEFAULT_TEXT_OFFSET)}: give kexec --image-size ${hex(end - kernelBase)} so the ${s.name} goes above`));
+      `the decompressor writes the ${hit.what} at ${hex(hit.start)}..${hex(hit.end)} (the kernel starts at ${hex(d.kernelStart)}), over the ${s.name} at ${hex(s.mem)}`,
+      `TEXT_OFFSET ${hex(d.textOffset)}: give kexec --image-size ${hex(end - kernelBase)} so the ${s.name} goes above`));
   }
 }
 
@@ -229,9 +217,8 @@ function chosenNode(dtb: Uint8Array): FdtNode | undefined {
 async function planArm64(input: PlanInput, kernel: ByteSource, fileOffset: number, wrapped: string, pageSize: number): Promise<KexecPlan> {
   const h = decodeArm64Header(await kernel.read(0, 64));
   const p = new Placer(input.ram, pageSize, input.memMin ?? 0);
-  const textOffset = h.imageSize ? h.textOffset : ARM64_LEGACY_TEXT_OFFSET;
-  const imageSize = h.imageSize || ARM64_LEGACY_IMAGE_SIZE;
-  if (!h.imageSize) p.notes.push('image_size 0 (a kernel before 3.17): kexec-tools assumes text_offset 0x80000 and 16 MiB');
+  const { textOffset, imageSize, legacy } = arm64Placement(h);
+  if (legacy) p.notes.push('image_size 0 (a kernel before 3.17): kexec-tools assumes text_offset 0x80000 and 16 MiB');
   if (!input.dtb) {
     throw new UimgError('USAGE', 'an arm64 plan needs --dtb', { field: 'dtb' }, 'kexec-tools would take /sys/firmware/fdt of the running system; give that file');
   }

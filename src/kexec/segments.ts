@@ -3,6 +3,7 @@
  * sanity_check_segment_list, kernel/kexec.c, arch/arm/kernel/machine_kexec.c in Linux 6.1), as data: each failed
  * check is a finding naming the errno the system call would return.
  */
+import { alignUp } from '../bytes/align.js';
 import { finding, type Finding } from '../findings.js';
 
 /** include/uapi/linux/kexec.h */
@@ -29,7 +30,8 @@ export interface SegmentLimits {
   destinationLimit: number;
 }
 
-const hex = (n: number) => '0x' + n.toString(16);
+/** Unpadded hex, as kexec-tools prints addresses. */
+export const hex = (n: number) => '0x' + n.toString(16);
 const span = (s: Segment) => `${s.name} [${hex(s.mem)}, ${hex(s.mem + s.memsz)})`;
 
 export function checkSegments(segments: readonly Segment[], ram: Ram, limits: SegmentLimits): Finding[] {
@@ -69,8 +71,6 @@ export function checkSegments(segments: readonly Segment[], ram: Ram, limits: Se
   return out;
 }
 
-export const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
-export const alignDown = (n: number, a: number) => Math.floor(n / a) * a;
 
 /**
  * kexec-tools' locate_hole (kexec/kexec.c) for the lowest fit: the free RAM left by the segments so far, each piece

@@ -4,14 +4,16 @@
  * from the images' headers; the findings say what overlaps, what runs past RAM, and what the loader cannot boot.
  * The layout checker and the loader emitters share this, so a config is never emitted for a plan the check rejects.
  */
+import { alignUp } from '../bytes/align.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding, type RuleId } from '../findings.js';
-import { ARM_DEFAULT_TEXT_OFFSET } from '../formats/zimage-arm/zimage-arm.js';
-import { ARM64_LEGACY_TEXT_OFFSET } from '../formats/image-arm64/image-arm64.js';
+import { armDecompression } from '../formats/zimage-arm/decompressor.js';
+import { arm64Placement } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
+import { KEXEC_UIMAGE_COMPRESSIONS } from '../kexec/uimage.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
 import type { LoaderKind, RamSpec } from './model.js';
-import { alignUp, hex } from './numbers.js';
+import { hex } from './numbers.js';
 
 /** What each loader boots, as data (facts: AT91Bootstrap load_kernel.c, U-Boot bootm/bootz/booti, kexec-tools 2.0.25). */
 export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; uimageCompressions?: readonly string[]; why: string }> = {
@@ -25,16 +27,12 @@ export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; 
     why: 'SPL falcon mode boots a legacy uImage, uncompressed or lzma (with CONFIG_SPL_LZMA)',
   },
   kexec: {
-    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: ['none', 'gzip'],
+    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: KEXEC_UIMAGE_COMPRESSIONS,
     why: 'kexec-tools takes a zImage, an arm64 Image, a bzImage, or a uImage compressed with none or gzip',
   },
 };
 
-/** ARM zImages decompress to the 128 MiB-aligned region they run in (AUTO_ZRELADDR) plus TEXT_OFFSET. */
-const ARM_ZRELADDR_MASK = 0xf8000000;
 const ARM64_BASE_ALIGN = 2 << 20;
-/** booti's assumption for a pre-3.17 arm64 header without image_size. */
-const ARM64_LEGACY_IMAGE_SIZE = 16 << 20;
 /** Room a loader's DTB fixups (/chosen bootargs, /memory) need after the blob: U-Boot's CONFIG_SYS_FDT_PAD. */
 export const FDT_FIXUP_ROOM = 0x3000;
 /** The kernel requires the DTB 64-bit aligned (Documentation/arm/booting.rst, arm64/booting.rst). */
@@ -98,23 +96,25 @@ export function loaderProblem(loader: LoaderKind, k: KernelImage): string | unde
   return undefined;
 }
 
-/** The decompressed ARM kernel: at (run address & 0xF8000000) + TEXT_OFFSET, as large as the size tag says. */
-function zImageKernel(runAt: number, runLength: number, k: KernelImage, findings: BootFinding[]): RamRegion[] {
-  const size = k.zimage?.kernelSize;
-  const start = ((runAt & ARM_ZRELADDR_MASK) >>> 0) + (size?.textOffset ?? ARM_DEFAULT_TEXT_OFFSET);
-  if (!size) {
+/**
+ * What an ARM zImage running at `runAt` writes (the zImage module's model): its page tables, kernel and BSS, and a
+ * moved copy of itself, as one region; and its stack and malloc area past the zImage when it runs in place.
+ */
+function zImageRegions(runAt: number, k: KernelImage, findings: BootFinding[]): RamRegion[] {
+  const d = k.zimage && armDecompression(k.zimage, runAt);
+  if (!d) {
     findings.push(about('kernel', 'ram-size-unknown', 'the zImage has no kernel size tag: how far its kernel decompresses is unknown',
       'kernels before 4.x lack the tag; leave generous room above the zImage'));
     return [];
   }
-  const kernel = { start, size: size.decompressedSize + size.bssSize };
-  const zimage = { start: runAt, size: runLength };
-  // Overlapping its kernel, the decompressor first copies itself above the kernel's end (head.S), using that room too.
-  const moves = zimage.start < end(kernel) && kernel.start < end(zimage);
-  return [{
-    role: 'decompressed', name: moves ? 'decompressed kernel + moved zImage' : 'decompressed kernel',
-    start, size: kernel.size + (moves ? runLength : 0), mayOverlap: ['staging', 'kernel'],
+  const top = Math.max(d.kernel.end, d.moved?.end ?? 0);
+  const regions: RamRegion[] = [{
+    role: 'decompressed', name: `decompressed kernel + page tables${d.moved ? ' + moved zImage' : ''}`,
+    start: d.pageTables.start, size: top - d.pageTables.start, mayOverlap: ['staging', 'kernel'],
   }];
+  const ws = d.inPlaceWorkspace;
+  if (ws) regions.push({ role: 'decompressed', name: 'zImage stack + malloc area', start: ws.start, size: ws.end - ws.start, mayOverlap: ['staging', 'decompressed'] });
+  return regions;
 }
 
 function kernelRegions(inp: BootInputs, findings: BootFinding[]): { regions: RamRegion[]; entry: number } {
@@ -137,15 +137,14 @@ function kernelRegions(inp: BootInputs, findings: BootFinding[]): { regions: Ram
         'leave room above the load address (U-Boot limits it to CONFIG_SYS_BOOTM_LEN)'));
     }
     if (!inPlace || staged === undefined) regions.push({ role: 'kernel', name: 'kernel (ih_load)', start: h.load, size, ...(sizeUnknown ? { sizeUnknown } : {}) });
-    if (k.inner === 'zimage-arm') regions.push(...zImageKernel(h.load, h.dataSize, k, findings));
+    if (k.inner === 'zimage-arm') regions.push(...zImageRegions(h.load, k, findings));
     return { regions, entry: h.entry };
   }
   if (k.kind === 'zimage-arm') {
-    return { regions: [{ ...read, name: 'zImage (runs here)' }, ...zImageKernel(at, read.size, k, findings)], entry: at + (k.zimage?.start ?? 0) };
+    return { regions: [{ ...read, name: 'zImage (runs here)' }, ...zImageRegions(at, k, findings)], entry: at + (k.zimage?.start ?? 0) };
   }
   if (k.kind === 'image-arm64' && k.arm64) {
-    const textOffset = k.arm64.imageSize === 0 ? ARM64_LEGACY_TEXT_OFFSET : k.arm64.textOffset;
-    const size = k.arm64.imageSize === 0 ? ARM64_LEGACY_IMAGE_SIZE : k.arm64.imageSize;
+    const { textOffset, imageSize: size } = arm64Placement(k.arm64);
     // booti moves the Image to a 2 MiB-aligned base + text_offset: near the load address, or at the start of RAM.
     const base = k.arm64.flagBits.anywhereInRam ? at - textOffset : inp.ram?.base ?? at - textOffset;
     const dest = alignUp(base, ARM64_BASE_ALIGN) + textOffset;

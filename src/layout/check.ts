@@ -4,6 +4,7 @@
  * kernel, DTB, initrd) inside RAM and apart; the kernel of a kind the loader boots. Findings are data, each pointing
  * at the layout field it is about.
  */
+import { alignDown, alignUp } from '../bytes/align.js';
 import { finding, type Finding, type RuleId } from '../findings.js';
 import { planBoot, type BootFinding, type BootPlan } from './boot.js';
 import type { LayoutImages } from './images.js';
@@ -55,7 +56,7 @@ function checkPartitions(layout: BoardLayout, add: Add): void {
       if (value % unit.size === 0) continue;
       const page = flash.kind === 'nand' && value % flash.pageSize !== 0 ? ` (nor even to the ${flash.pageSize}-byte page)` : '';
       add(`${at}.${field}`, 'flash-misaligned', `partition ${p.name}: ${field} ${hex(value)} is not a multiple of the ${unit.name}${page}`,
-        `use ${hex(Math.floor(value / unit.size) * unit.size)} or ${hex(Math.ceil(value / unit.size) * unit.size)}: erasing a block would wipe the neighbouring partition`);
+        `use ${hex(alignDown(value, unit.size))} or ${hex(alignUp(value, unit.size))}: erasing a block would wipe the neighbouring partition`);
     }
   });
   const sorted = layout.partitions.map((p, i) => ({ p, i })).sort((a, b) => a.p.offset - b.p.offset);
@@ -82,7 +83,7 @@ function checkImages(layout: BoardLayout, images: LayoutImages, add: Add): void 
     }
     if (image.size > part.size) {
       add(`${at}.file`, 'image-oversize', `${placement.file} (${image.size} bytes, ${humanSize(image.size)}) does not fit partition ${part.name} (${part.size} bytes, ${humanSize(part.size)})`,
-        `grow the partition to at least ${hex(Math.ceil(image.size / flash.eraseBlockSize) * flash.eraseBlockSize)}, or shrink the image`);
+        `grow the partition to at least ${hex(alignUp(image.size, flash.eraseBlockSize))}, or shrink the image`);
       continue;
     }
     if (flash.kind === 'nand') {

@@ -29,4 +29,3 @@ export function humanSize(n: number): string {
 
 export const isPowerOfTwo = (n: number): boolean => n > 0 && Number.isInteger(Math.log2(n));
 
-export const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;

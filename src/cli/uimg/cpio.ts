@@ -1,7 +1,7 @@
 /** uimg cpio: write initramfs archives from a gen_init_cpio list or a directory; list (-t) and extract (-x) them. */
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { gzipSink } from '../../bytes/gzip.js';
+import { gzipSink } from '../../formats/compressed/gzip.js';
 import { UimgError } from '../../errors.js';
 import type { Finding } from '../../findings.js';
 import { expandLocation, parseCpioList, type CpioSpec } from '../../formats/cpio/list.js';

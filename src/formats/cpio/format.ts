@@ -1,7 +1,6 @@
 /** cpio newc/crc initramfs archives, raw or gzip-compressed, as a registry format for inspect. */
-import { Inflate, Z_SYNC_FLUSH } from 'pako';
-import { isGzip } from '../../bytes/gzip.js';
 import type { ByteSource } from '../../bytes/source.js';
+import { gunzipHead, isGzip } from '../compressed/gzip.js';
 import type { Decoded, FormatModule } from '../registry.js';
 import { CRC_MAGIC, NEWC_MAGIC, isNewcMagic } from './newc.js';
 import { normalName, readCpio, type CpioListing } from './read.js';
@@ -23,10 +22,7 @@ export interface CpioInfo {
 
 /** Does the start of a gzip stream inflate to a newc header? (The probe's head is enough for the first bytes.) */
 function gzipHoldsCpio(head: Uint8Array): boolean {
-  const inflate = new Inflate();
-  let first: Uint8Array | undefined;
-  inflate.onData = (chunk) => (first ??= chunk as Uint8Array);
-  inflate.push(head, Z_SYNC_FLUSH); // flush: hand out what the head decodes to
+  const first = gunzipHead(head);
   return first !== undefined && isNewcMagic(first);
 }
 

@@ -3,7 +3,7 @@
  * after another, NUL padding between them, and a gzip-compressed part (to the end) allowed after raw ones, as
  * when early microcode is prepended. Streaming: file data passes through a visitor and is never gathered.
  */
-import { gunzip, isGzip } from '../../bytes/gzip.js';
+import { gunzip, isGzip } from '../compressed/gzip.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { StreamReader } from '../../bytes/stream-reader.js';
 import { detectCompression } from '../compressed/magic.js';

@@ -13,8 +13,9 @@ export const ARM64_IMAGE_HEADER_SIZE = LINUX_IMAGE_HEADER_SIZE;
 export const ARM64_IMAGE_MAGIC = 0x644d5241;
 const MAGIC_OFFSET = 0x38;
 
-/** U-Boot's booti assumes these for a pre-3.17 header whose image_size is 0. */
-export const ARM64_LEGACY_TEXT_OFFSET = 0x80000;
+/** U-Boot's booti and kexec-tools assume these for a pre-3.17 header whose image_size is 0. */
+const ARM64_LEGACY_TEXT_OFFSET = 0x80000;
+const ARM64_LEGACY_IMAGE_SIZE = 16 << 20;
 
 export interface Arm64ImageFlags {
   bigEndian: boolean;
@@ -59,6 +60,15 @@ export function encodeArm64Header(spec: Arm64HeaderSpec): Uint8Array {
   const page = PAGE_SIZES.indexOf((spec.flags?.pageSize ?? 4096) as (typeof PAGE_SIZES)[number]);
   const flags = (spec.flags?.bigEndian ? 1 : 0) | (Math.max(0, page) << 1) | (spec.flags?.anywhereInRam ? 8 : 0);
   return encodeLinuxImageHeader({ code0: spec.code0 ?? 0x14000010 /* b . + 64 */, textOffset: spec.textOffset, imageSize: spec.imageSize, flags, magic: ARM64_IMAGE_MAGIC });
+}
+
+/**
+ * Where loaders place the Image above a 2 MiB-aligned base, and the RAM it takes: the header's text_offset and
+ * image_size, or for a pre-3.17 header (image_size 0) what booti and kexec-tools assume.
+ */
+export function arm64Placement(h: Pick<Arm64Image, 'textOffset' | 'imageSize'>): { textOffset: number; imageSize: number; legacy: boolean } {
+  if (h.imageSize === 0) return { textOffset: ARM64_LEGACY_TEXT_OFFSET, imageSize: ARM64_LEGACY_IMAGE_SIZE, legacy: true };
+  return { textOffset: h.textOffset, imageSize: h.imageSize, legacy: false };
 }
 
 function arm64Findings(h: Arm64Image, fileSize: number): Finding[] {

@@ -16,11 +16,12 @@
 import { A32, A32_PCREL, a32Assembler } from '../../asm/a32.js';
 import { A64, A64_PCREL, XZR, a64Assembler } from '../../asm/a64.js';
 import type { Assembler } from '../../asm/assembler.js';
+import { alignUp } from '../../bytes/align.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
-import { alignUp, hex } from '../../layout/numbers.js';
+import { hex } from '../../layout/numbers.js';
 import { finding, type Finding } from '../../findings.js';
-import { ARM64_IMAGE_HEADER_SIZE, ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
+import { ARM64_IMAGE_HEADER_SIZE, arm64Placement, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
 import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';
 import type { RomLayout, RomRegion } from './layout.js';
 
@@ -112,9 +113,8 @@ export function kernelFacts(arch: ArmRomArch, head: Uint8Array, size: number): K
     throw new UimgError('UNSUPPORTED_TYPE', 'the arm64 Image is a big-endian kernel; the ROM stub starts little-endian kernels only',
       { field: 'flags', offset: 0x18, actual: h.flags });
   }
-  // Before Linux 3.17 image_size is 0: text_offset is then 0x80000, and the size unknown (U-Boot assumes 16 MiB).
-  if (h.imageSize === 0) return { size, textOffset: ARM64_LEGACY_TEXT_OFFSET, imageSize: Math.max(size, 16 << 20) };
-  return { size, textOffset: h.textOffset, imageSize: Math.max(h.imageSize, size) };
+  const { textOffset, imageSize } = arm64Placement(h);
+  return { size, textOffset, imageSize: Math.max(imageSize, size) };
 }
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];

@@ -14,6 +14,7 @@
  */
 import { crc32 } from '../../bytes/crc32.js';
 import { readU32BE, readU32LE, writeU32BE, writeU32LE } from '../../bytes/endian.js';
+import { concatBytes } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
 
 const LF = 0x0a;
@@ -71,14 +72,8 @@ export function envVarsToData(vars: readonly (readonly [string, string])[]): Uin
         { field: 'name', actual: name });
     }
   }
-  const entries = vars.map(([name, value]) => encoder.encode(`${name}=${value}\0`));
-  const out = new Uint8Array(entries.reduce((s, e) => s + e.length, 0) + 1);
-  let at = 0;
-  for (const e of entries) {
-    out.set(e, at);
-    at += e.length;
-  }
-  return out;
+  // name=value NUL each, and the NUL that ends the list.
+  return concatBytes([...vars.map(([name, value]) => encoder.encode(`${name}=${value}\0`)), new Uint8Array(1)]);
 }
 
 function checkEnvSize(opts: EnvImageOptions): void {

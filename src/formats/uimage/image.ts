@@ -2,6 +2,7 @@
  * Whole legacy images: build (single, multi-file, script, XIP, no-data, firmware_ivt) and read back (verify, size
  * table, parts). Both stream through ByteSource/ByteSink, so memory does not grow with the image.
  */
+import { alignUp } from '../../bytes/align.js';
 import { crc32 } from '../../bytes/crc32.js';
 import { readU32BE, readU32LE, writeU32BE, writeU32LE } from '../../bytes/endian.js';
 import { DEFAULT_CHUNK_SIZE, fromBytes, memorySink, type ByteSink, type ByteSource } from '../../bytes/source.js';
@@ -112,10 +113,6 @@ async function planImage(spec: ImageSpec): Promise<Plan> {
   segments.push({ bytes: imxIvt(spec.load, aligned) });
   payloadSize += IVT_SIZE;
   return { segments, payloadSize, declaredSize: payloadSize + IVT_CSF_SPAN - IVT_SIZE };
-}
-
-function alignUp(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }
 
 /** Where the parts of a multi/script image lie: from the table's end, each padded to 4 bytes but the last. */
