@@ -28,6 +28,8 @@ export const ErrorCodes = [
   'BAD_LAYOUT',
   'UNBOOTABLE',
   'BAD_SCRIPT',
+  /** A bug: an error uimg did not expect (exit 1). */
+  'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

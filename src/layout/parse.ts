@@ -9,7 +9,7 @@ import {
   FLASH_KINDS, IMAGE_ROLES, LOADER_KINDS, RAM_ROLES, isBlockDevice,
   type BoardLayout, type FlashKind, type FlashSpec, type ImagePlacement, type ImageRole, type Partition, type SourcePosition,
 } from './model.js';
-import { isPowerOfTwo, parseByteCount } from './numbers.js';
+import { isPowerOfTwo, parseByteCount } from '../numbers.js';
 
 type Path = (string | number)[];
 

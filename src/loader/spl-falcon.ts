@@ -10,7 +10,7 @@ import { nameOf } from '../formats/uimage/header.js';
 import { FDT_FIXUP_ROOM, loaderProblem, planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
 import type { LayoutImages } from '../layout/images.js';
 import { type BoardLayout, partitionByName } from '../layout/model.js';
-import { alignUp, hex } from '../layout/numbers.js';
+import { alignUp, hex } from '../numbers.js';
 import { comment, kconfigLine } from './kconfig.js';
 
 export function splFalconConfig(layout: BoardLayout, images: LayoutImages): { text: string; plan: BootPlan } {

@@ -9,7 +9,7 @@ import { UimgError } from '../errors.js';
 import { planBoot, requireBootable } from '../layout/boot.js';
 import type { LayoutImages } from '../layout/images.js';
 import { type BoardLayout, type ImageRole, isBlockDevice, partitionByName } from '../layout/model.js';
-import { alignUp, hex } from '../layout/numbers.js';
+import { alignUp, hex } from '../numbers.js';
 import type { KernelKind } from '../layout/kernel.js';
 
 const BOOT_COMMAND: Partial<Record<KernelKind, string>> = { uimage: 'bootm', 'zimage-arm': 'bootz', 'image-arm64': 'booti' };

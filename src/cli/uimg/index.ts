@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, oneLine, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
 import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
@@ -20,7 +20,7 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
-  const ctx: Context = { io, env, readStdin };
+  const ctx: Context = { io, env, readStdin, inputs: new Map() };
   let code: number = EXIT.OK;
   const json = args.includes('--json') || args.includes('--format=json');
   const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
@@ -53,7 +53,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        throw err ?? new UimgError('USAGE', msg ?? 'bad command line', {}, `see '${argv0} --help'`);
+        throw err ?? new UimgError('USAGE', oneLine(msg ?? 'bad command line'), {}, `see '${argv0} --help'`);
       })
       .parseAsync();
   } catch (e) {

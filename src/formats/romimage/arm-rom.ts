@@ -18,7 +18,7 @@ import { A64, A64_PCREL, XZR, a64Assembler } from '../../asm/a64.js';
 import type { Assembler } from '../../asm/assembler.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
-import { alignUp, hex } from '../../layout/numbers.js';
+import { alignUp, hex } from '../../numbers.js';
 import { finding, type Finding } from '../../findings.js';
 import { ARM64_IMAGE_HEADER_SIZE, ARM64_LEGACY_TEXT_OFFSET, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
 import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';
