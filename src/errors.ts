@@ -77,3 +77,9 @@ export function isUimgError(e: unknown): e is UimgError {
 export function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
 }
+
+/** Text from an input, fit for a one-line message: control characters escaped, cut after `max` characters. */
+export function clip(text: string, max = 60): string {
+  const chars = [...text.replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))];
+  return chars.length > max ? chars.slice(0, max).join('') + '…' : chars.join('');
+}

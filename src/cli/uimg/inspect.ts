@@ -55,7 +55,11 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
           continue;
         }
         const report = await inspect(src, opts);
-        if (a.strict && allFindings(report.root).some((f) => f.severity === 'error')) code = Math.max(code, EXIT.INVALID);
+        const error = a.strict ? allFindings(report.root).find((f) => f.severity === 'error') : undefined;
+        if (error) {
+          code = Math.max(code, EXIT.INVALID);
+          if (!a.json) ctx.io.stderr(`uimg: ${file}: --strict: error ${error.rule}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}\n`);
+        }
         if (a.json) results.push(reportJson(file, report));
         else ctx.io.stdout(formatTree(file, report));
       } finally {

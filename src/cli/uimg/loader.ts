@@ -10,7 +10,9 @@ import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at
 import { cHeader } from '../../loader/c-header.js';
 import { splFalconConfig } from '../../loader/spl-falcon.js';
 import { ubootEnvText } from '../../loader/uboot-env-text.js';
+import { layoutImagePath } from '../../node/layout.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, writeWhole } from './common.js';
+import { dtbLength } from './dtb-input.js';
 import { flagOrLayout, layoutImages, loadLayout } from './layout-input.js';
 import { kitBuilder, kitCommand } from './kexec.js';
 
@@ -43,6 +45,8 @@ function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
  * layout, the text itself (binary too with --env-size).
  */
 async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
+  const size = a.envSize === undefined ? undefined : parseNumberFlag(a.envSize, 'env-size', { positive: true });
+  const padByte = parseNumberFlag(a.padByte, 'pad-byte', { max: 0xff });
   let text: Uint8Array;
   if (a.layout !== undefined) {
     const layout = await loadLayout(ctx, a.layout);
@@ -53,14 +57,12 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
     throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
   }
   const out = a.output === '-' ? STDIO_PATH : a.output;
-  if (a.envSize === undefined) {
+  if (size === undefined) {
     if (a.from !== undefined) throw new UimgError('USAGE', '--env-size is missing', { field: 'env-size' }, 'the size is CONFIG_ENV_SIZE, e.g. 0x2000');
     await writeWhole(ctx, out, text);
     if (a.json) printJson(ctx, { ok: true, file: displayPath(out), text: new TextDecoder().decode(text) });
     return EXIT.OK;
   }
-  const size = parseNumberFlag(a.envSize, 'env-size', { positive: true });
-  const padByte = parseNumberFlag(a.padByte, 'pad-byte', { max: 0xff });
   const data = envTextToData(text);
   let image: Uint8Array;
   try {
@@ -129,7 +131,14 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
   const fromLayout = layout && (a.kernel === undefined || a.dtb === undefined) ? await layoutImages(ctx, layout) : undefined;
   const kernel = a.kernel !== undefined ? await describeFile(ctx, a.kernel, describeKernel) : fromLayout?.kernel?.kernel;
   if (!kernel) throw new UimgError('USAGE', 'no kernel: give --kernel FILE (or a --layout whose kernel names a file)', { field: 'kernel' });
-  const dtb = a.dtb !== undefined ? await describeFile(ctx, a.dtb, describeDtb) : fromLayout?.dtb?.dtb;
+  if (kernel.kind === 'unknown') {
+    const file = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
+    throw new UimgError('BAD_MAGIC', `${file}: not a kernel: no uImage, ARM zImage, arm64 Image or bzImage header`,
+      { file, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage' }, 'uimg inspect tells what the file is');
+  }
+  const dtb = a.dtb !== undefined
+    ? await describeFile(ctx, a.dtb, async (src) => { await dtbLength(src, displayPath(a.dtb!)); return describeDtb(src); })
+    : fromLayout?.dtb?.dtb;
   const ram = a.ramBase !== undefined || a.ramSize !== undefined
     ? { base: parseNumberFlag(requireFlag(a.ramBase, 'ram-base'), 'ram-base'), size: parseNumberFlag(requireFlag(a.ramSize, 'ram-size'), 'ram-size', { positive: true }) }
     : layout?.ram;
