@@ -131,6 +131,7 @@ export async function openSink(ctx: Context, path: string, opts: OutputOptions =
     };
   }
   const flag = opts.flag ?? 'output';
+  if (path === '') throw badFlagValue(flag, path, 'a file name', 'a path to write', `give --${flag} FILE, or - for stdout`);
   const st = await stat(path).catch(() => undefined);
   const input = st && ctx.inputs.get(inodeKey(st));
   if (input !== undefined) {
@@ -227,7 +228,7 @@ export function reportError(ctx: Context, e: unknown, json: boolean): number {
 }
 
 /** Messages are one line, whatever a value or a library put in them. */
-export const oneLine = (text: string) => text.replace(/\s*\n\s*/g, '; ');
+export const oneLine = (text: string) => text.replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ');
 
 /** What tells one number flag from another: the range it takes. */
 export interface NumberFlagOptions {
@@ -256,12 +257,15 @@ export function parseNumberFlag(value: string | number, flag: string, opts: Numb
   const min = opts.positive ? 1 : 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   if (n !== undefined && n >= min && n <= max) return n;
-  const limit = (x: number) => (x > 0xffff ? '0x' + x.toString(16) : String(x));
-  const range = opts.max !== undefined ? `from ${min} to ${limit(max)}` : opts.positive ? 'above 0' : '';
-  const noun = n === undefined ? 'a number' : `a number ${range}`;
-  const expected = range ? `${NUMBER_SYNTAX}, ${range}` : NUMBER_SYNTAX;
-  const hint = n === undefined ? 'hexadecimal needs its 0x here; K, M and G mean 1024, 1024², 1024³' : `${limit(n)} is out of range`;
-  throw badFlagValue(flag, String(value), noun, expected, opts.hint ? `${hint}; ${opts.hint}` : hint);
+  const text = String(value);
+  const shown = (x: number) => (x > 0xffff ? `${x} (0x${x.toString(16)})` : String(x));
+  const range = opts.max !== undefined ? `from ${min} to ${shown(max)}` : opts.positive ? 'above 0' : '';
+  if (n === undefined) {
+    const hint = /^[0-9a-f]*[a-f][0-9a-f]*$/i.test(text.trim()) ? 'hexadecimal needs its 0x prefix here' : 'K, M and G are binary: 4K is 4096';
+    throw badFlagValue(flag, text, 'a number', range ? `${NUMBER_SYNTAX}, ${range}` : NUMBER_SYNTAX, opts.hint ? `${hint}; ${opts.hint}` : hint);
+  }
+  throw badFlagValue(flag, text, `a number ${range}`, n < min ? `at least ${min}` : `at most ${shown(max)}`,
+    opts.hint ?? (n < min ? `--${flag} of 0 would mean nothing` : `${shown(n)} is more than --${flag} can hold`));
 }
 
 /** An address as mkimage reads it (hex, 0x optional), but refusing what mkimage would silently truncate. */

@@ -61,6 +61,15 @@ export async function cpioCommand(ctx: Context, a: CpioArgs): Promise<number> {
     throw new UimgError('USAGE', 'say one of --list LIST, --dir DIR, -t ARCHIVE or -x ARCHIVE', { field: 'mode' },
       'uimg cpio --list initramfs.list -o initramfs.cpio.gz --gzip');
   }
+  // A flag of another mode would be ignored without a word; say so instead.
+  const writing = a.list !== undefined || a.dir !== undefined;
+  const stray = writing
+    ? a.directory !== '.' ? '--directory' : undefined
+    : (['output', 'gzip', 'crc', 'mtime', 'owner'] as const).map((k) => (a[k] === undefined || a[k] === false ? undefined : `--${k}`)).find((k) => k);
+  if (stray) {
+    throw new UimgError('USAGE', `${stray}: only ${writing ? 'with -x' : 'when writing an archive (--list or --dir)'}`, { field: stray.slice(2) },
+      'uimg cpio --help lists which flags go with which mode');
+  }
   if (a.contents || a.extract) {
     if (a.archive === undefined) throw new UimgError('USAGE', `${a.contents ? '-t' : '-x'} needs an ARCHIVE`, { field: 'archive' });
     return a.contents ? listArchive(ctx, a.archive, a.json) : extractArchive(ctx, a.archive, a.directory, a.json, a.quiet);
