@@ -274,6 +274,20 @@ describe('every uimg command fails cleanly', () => {
   });
 });
 
+describe('with --json, the error is the JSON on stdout', () => {
+  it.each([
+    [['list', at('dir'), '--format', 'json'], 3, 'NOT_A_FILE'],
+    [['kexec', 'plan', at('garbage'), '--dtb', at('board.dtb'), ...RAM, '--json'], 4, 'UNSUPPORTED_TYPE'],
+    [['cpio', '-t', at('empty'), '--json'], 4, 'EMPTY_INPUT'],
+    [['romimage', 'arm', '--zimage', at('zImage'), '--ram-base', 'nowhere', '-o', at('r.rom'), '--json'], 2, 'BAD_VALUE'],
+  ] as const)('%j', (args, code, errorCode) => {
+    const [r] = runBatch([[...args]]);
+    expect(r!.stderr).toBe('');
+    expect(JSON.parse(r!.stdout)).toMatchObject({ schemaVersion: 1, ok: false, error: { code: errorCode } });
+    expect([r!.code, r!.changed]).toEqual([code, []]);
+  });
+});
+
 describe('through the real bin', () => {
   it.each([
     [['list', at('dir')], 3, `uimg: ${at('dir')}: is a directory, not a file (hint: name a file inside it)\n`],

@@ -22,7 +22,7 @@ async function readStdin(): Promise<Uint8Array> {
 export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
   const ctx: Context = { io, env, readStdin, inputs: new Map() };
   let code: number = EXIT.OK;
-  const json = args.includes('--json') || args.includes('--format=json');
+  const json = args.includes('--json') || args.includes('--format=json') || args.some((a, i) => a === '--format' && args[i + 1] === 'json');
   const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
     try {
       code = await command(ctx, a);

@@ -16,6 +16,7 @@ import {
   DEFAULT_PAGE_OFFSET, SH_BOARDS, SH_RESET_ADDRESS, kernelText, writeShRomImage, type ShBoard, type ShRomOptions,
 } from '../../formats/romimage/sh-romimage.js';
 import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
+import { hex } from '../../numbers.js';
 import { dtbLength } from './dtb-input.js';
 import { type Context, type Handler, EXIT, badFlagValue, STDIO_PATH, displayPath, openSource, parseAddress, parseNumberFlag, printJson, readWhole, withOutputs, writeWhole, type OpenedSource } from './common.js';
 
@@ -52,8 +53,12 @@ function layoutJson(layout: RomLayout) {
   return {
     kind: layout.kind,
     size: layout.size,
-    regions: layout.regions.map((r) => ({ ...r, addressHex: hex32(r.address) })),
-    entry: { ...layout.entry, addressHex: hex32(layout.entry.address) },
+    regions: layout.regions.map((r) => ({ ...r, addressHex: hex(r.address) })),
+    entry: {
+      ...layout.entry,
+      addressHex: hex(layout.entry.address),
+      registersHex: Object.fromEntries(Object.entries(layout.entry.registers).map(([r, v]) => [r, hex(v)])),
+    },
   };
 }
 
@@ -225,10 +230,12 @@ async function shCommand(ctx: Context, a: ShArgs): Promise<number> {
       commands: plan.commandCount,
       pageSize,
       pageOffset: options.pageOffset,
+      pageOffsetHex: hex(options.pageOffset),
       memoryStart,
+      memoryStartHex: hex(memoryStart),
       zeroPageOffset: options.zeroPageOffset,
       kernelText: kernelText(options),
-      kernelTextHex: hex32(kernelText(options)),
+      kernelTextHex: hex(kernelText(options)),
       addressMode: options.addressMode,
       cacheTail: options.icbiAddress !== undefined,
       bootParams: page,
@@ -292,7 +299,7 @@ function armCommand(arch: ArmRomArch) {
       await withOutputs(ctx, [{ path: a.output }], ([sink]) => writeArmRom(plan, kernel!, dtb, sink!));
       const title = arch === 'arm' ? 'ARM ROM image: stub + zImage' : 'AArch64 ROM image: stub + Image';
       return report(ctx, a, plan.layout, title + (dtbSize !== undefined ? ' + DTB' : ''), {
-        [arch]: { copies: plan.copies, ...(arch === 'arm64' ? { textOffset: facts.textOffset, imageSize: facts.imageSize } : {}) },
+        [arch]: { copies: plan.copies.map((c) => ({ ...c, addressHex: hex(c.address) })), ...(arch === 'arm64' ? { textOffset: facts.textOffset, imageSize: facts.imageSize } : {}) },
       }, plan.findings);
     });
   };
