@@ -166,6 +166,8 @@ const EXTRA_CASES: Case[] = [
   { name: 'cpio --dir: a file', args: ['cpio', '--dir', at('garbage'), '-o', at('x.cpio')], code: 3, names: at('garbage') },
   { name: 'cpio --dir: an empty directory', args: ['cpio', '--dir', at('emptydir'), '-o', at('x.cpio')], code: 4, names: at('emptydir') },
   { name: 'cpio --dir: the output inside the directory it archives is fine, an output in a missing one is not', args: ['cpio', '--dir', at('rootfs'), '-o', NO_DIR_OUT], code: 3, names: NO_DIR_OUT },
+  { name: 'cpio --list: an output that is a file the list archives', args: ['cpio', '--list', at('initramfs.list'), '-o', at('init.sh')], code: 2, names: at('init.sh') },
+  { name: 'flash: an output that is an image the layout names', args: ['flash', at('layout.json'), '-o', at('images/uImage')], code: 2, names: at('images/uImage') },
   { name: 'cpio -x: an entry that would replace a file', args: ['cpio', '-x', at('sample.cpio'), '-C', at('conflict')], code: 3, names: `${at('conflict/init')}: already exists` },
   { name: 'extract --all: no part is written when one cannot be', args: ['extract', at('multi.img'), '--all'], code: 3, names: at('multi.img.part1') },
   { name: 'inspect: a bad --load-addr', args: ['inspect', '--load-addr', 'high', at('uImage')], code: 2, names: '--load-addr' },

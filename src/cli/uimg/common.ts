@@ -88,6 +88,14 @@ export async function noteInput(ctx: Context, path: string, opts: { allowEmpty?:
   return st.size;
 }
 
+/** Remember files a library reads by itself (the files of a cpio list), so that no output replaces one either. */
+export async function rememberInputs(ctx: Context, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const st = await stat(path).catch(() => undefined);
+    if (st?.isFile()) ctx.inputs.set(inodeKey(st), path);
+  }
+}
+
 const emptyInput = (file: string) =>
   new UimgError('EMPTY_INPUT', `${file}: the file is empty`, { file, expected: 'at least 1 byte', actual: 0 }, 'an interrupted copy or the wrong file?');
 

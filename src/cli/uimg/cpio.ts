@@ -8,7 +8,7 @@ import { FILE_TYPES, S_IFMT } from '../../formats/cpio/newc.js';
 import { readCpio, type CpioEntry } from '../../formats/cpio/read.js';
 import { writeCpio } from '../../formats/cpio/write.js';
 import { cpioSpecsFromDirectory, extractCpio, hostFileOpener } from '../../node/cpio.js';
-import { type Context, EXIT, STDIO_PATH, badFlagValue, displayPath, ioError, openOutputDir, openSink, openSource, printJson, readWhole } from './common.js';
+import { type Context, EXIT, STDIO_PATH, badFlagValue, displayPath, ioError, openOutputDir, openSink, openSource, printJson, readWhole, rememberInputs } from './common.js';
 
 /** gen_init_cpio lists are hand-written or generated lines; a larger file is not one. */
 const LIST_FILE_LIMIT = 16 << 20;
@@ -100,6 +100,7 @@ async function writeArchive(ctx: Context, a: CpioArgs, output: string): Promise<
     throw new UimgError('EMPTY_INPUT', `${from}: no entries to archive`, { file: from, expected: 'at least one entry', actual: 0 },
       'an initramfs needs at least /init (or a program rdinit= names)');
   }
+  await rememberInputs(ctx, specs.flatMap((spec) => (spec.kind === 'file' ? [spec.location] : [])));
   const open = hostFileOpener(fixed === undefined);
   const sink = await openSink(ctx, output);
   let written;
