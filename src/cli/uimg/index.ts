@@ -43,7 +43,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
       .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
-      .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header', (y) => loaderCommands(y, handle))
+      .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header, spl-falcon; kexec (a kexec bootloader kit)', (y) => loaderCommands(y, handle))
       .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', (y) => romimageCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
