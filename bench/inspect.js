@@ -12,9 +12,9 @@ const KERNELS = [
   ['amd64 bzImage', 'debian12-amd64-bzImage'],
 ];
 
-/** `h` is bench/run.js's toolbox: p (temp path), measure, median, fmtMs, fmtMiB, runs, repo. */
+/** `h` is bench/run.js's toolbox: p (temp path), measure, median, fmtMs, fmtMiB, printTable, runs, repo. */
 export async function benchInspect(h) {
-  console.log('\nuimg inspect (a node process each): header-only and --deep');
+  console.log('\nuimg inspect (a node process each): --headers-only and the default (deep)');
   const cache = process.env.UIMG_TEST_CACHE || join(h.repo, '.cache');
   const uimg = { label: 'uimg inspect', cmd: process.execPath, pre: [join(h.repo, 'bin', 'uimg.js'), 'inspect', '--json'] };
   const files = KERNELS.map(([label, name]) => [label, join(cache, name)]).filter(([label, path]) => {
@@ -39,14 +39,10 @@ export async function benchInspect(h) {
       }
       return runs;
     };
-    const head = time([]);
-    const deep = label.includes('padding') ? undefined : time(['--deep']);
+    const head = time(['--headers-only']);
+    const deep = label.includes('padding') ? undefined : time([]); // deep is the default
     rows.push([label, h.fmtMs(h.median(head.map((r) => r.ms))), deep ? h.fmtMs(h.median(deep.map((r) => r.ms))) : '-',
       deep ? h.fmtMiB(Math.max(...deep.map((r) => r.rssKiB))) : '-']);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const [i, r] of rows.entries()) {
-    console.log('  ' + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('   '));
-    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('   '));
-  }
+  h.printTable(rows);
 }

@@ -126,6 +126,15 @@ function readFully(fd, buf, n, at) {
   return true;
 }
 
+/** Rows of strings as aligned columns: the first left-aligned, the rest right-aligned, a rule under the header row. */
+function printTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const [i, r] of rows.entries()) {
+    console.log('  ' + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('   '));
+    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('   '));
+  }
+}
+
 function median(xs) {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -347,12 +356,8 @@ function main() {
       rows.push([`${op} ${BIG_MIB} MiB (uimg only)`, '-', fmtMs(big[op].ms), '-', '-', fmtMiB(big[op].rssKiB)]);
     }
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log('\nresults (median wall time; peak RSS = max over the timed runs)');
-  for (const [i, r] of rows.entries()) {
-    console.log('  ' + r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('   '));
-    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('   '));
-  }
+  printTable(rows);
   console.log('\nall timed runs (ms):');
   for (const op of ['create', 'list']) {
     for (const tool of tools) {
@@ -408,8 +413,8 @@ function main() {
 
 try {
   main();
-  await benchKernelPayloads({ p, measure, median, fmtMs, fmtMiB, runs: RUNS, repo: REPO });
-  await benchInspect({ p, measure, median, fmtMs, fmtMiB, runs: RUNS, repo: REPO });
+  await benchKernelPayloads({ p, measure, median, fmtMs, fmtMiB, printTable, runs: RUNS, repo: REPO });
+  await benchInspect({ p, measure, median, fmtMs, fmtMiB, printTable, runs: RUNS, repo: REPO });
 } catch (e) {
   console.error(`\nbenchmark aborted: ${e?.stack ?? e}`);
 } finally {

@@ -40,6 +40,15 @@ describe('uimg inspect', () => {
     expect(dtb.root.fields.reservations).toEqual([{ address: 0x8f000000, addressHex: '0x8f000000', size: 0x100000, sizeHex: '0x00100000' }]);
   });
 
+  it('decompresses by default to read the banner; --headers-only (= --no-deep) reads headers only', () => {
+    const deep = json(uimg(['--json', FIX('zimage-xz.bin')])).files[0].root.children[0];
+    expect(deep.children.length).toBeGreaterThan(0); // the decompressed kernel, inspected in turn
+    for (const flag of ['--headers-only', '--no-deep']) {
+      const shallow = json(uimg(['--json', flag, FIX('zimage-xz.bin')])).files[0].root.children[0];
+      expect(shallow).toMatchObject({ format: 'xz', children: [] });
+    }
+  });
+
   it('--strict exits 4 when a rule of severity error fires, 0 otherwise', () => {
     expect(uimg([FIX('uimage-arm-arm64.img')]).status).toBe(0);
     const r = uimg(['--strict', FIX('uimage-arm-arm64.img')]);

@@ -11,6 +11,7 @@ export interface InspectArgs {
   files: string[];
   json: boolean;
   deep: boolean;
+  headersOnly: boolean;
   scan: boolean;
   strict: boolean;
   bootmLen: string;
@@ -23,7 +24,9 @@ export function inspectBuilder(y: Argv): Argv<InspectArgs> {
   return y
     .positional('files', { type: 'string', array: true, demandOption: true, describe: 'files to inspect (- for stdin)' })
     .option('json', { type: 'boolean', default: false, describe: 'versioned JSON (docs/json-schema.md)' })
-    .option('deep', { type: 'boolean', default: false, describe: 'read everything: data CRCs, decompress payloads, find the Linux banner' })
+    // Deep by default: what people most want from a kernel file is its version, and that takes decompressing it.
+    .option('deep', { type: 'boolean', default: true, describe: 'read everything: data CRCs, decompress payloads (bounded by --max-bytes), find the Linux banner' })
+    .option('headers-only', { type: 'boolean', default: false, describe: 'read headers only (= --no-deep): a few KiB whatever the file size' })
     .option('scan', { type: 'boolean', default: false, describe: 'find headers at any offset (uImage, zImage, DTB, compressed streams, ...), like binwalk' })
     .option('strict', { type: 'boolean', default: false, describe: 'exit 4 when a rule of severity error fires' })
     .option('bootm-len', { type: 'string', default: String(DEFAULT_BOOTM_LEN), describe: 'U-Boot\'s CONFIG_SYS_BOOTM_LEN for the bootm-len rule (bytes; 0x.., K, M suffixes)' })
@@ -34,7 +37,7 @@ export function inspectBuilder(y: Argv): Argv<InspectArgs> {
 
 export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<number> {
   const opts: InspectOptions = {
-    deep: a.deep,
+    deep: a.deep && !a.headersOnly,
     bootmLen: parseNumberFlag(a.bootmLen, 'bootm-len', { positive: true }),
     maxBytes: parseNumberFlag(a.maxBytes, 'max-bytes', { positive: true }),
     ...(a.loadAddr !== undefined ? { loadAddress: parseAddress(a.loadAddr, 'load-addr') } : {}),
