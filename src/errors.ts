@@ -28,6 +28,8 @@ export const ErrorCodes = [
   'BAD_LAYOUT',
   'UNBOOTABLE',
   'BAD_SCRIPT',
+  /** A bug: an error uimg did not expect (exit 1). */
+  'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
@@ -74,4 +76,10 @@ export function isUimgError(e: unknown): e is UimgError {
 /** Hex as people write addresses and CRCs: 0x + 8 lower-case digits. */
 export function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Text from an input, fit for a one-line message: control characters escaped, cut after `max` characters. */
+export function clip(text: string, max = 60): string {
+  const chars = [...text.replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))];
+  return chars.length > max ? chars.slice(0, max).join('') + '…' : chars.join('');
 }

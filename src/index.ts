@@ -39,7 +39,7 @@ export { formatTree, reportJson as inspectJson, allFindings } from './inspect/pr
 export { scan, formatScan, type ScanHit } from './inspect/scan.js';
 export * from './layout/model.js';
 export { parseLayout } from './layout/parse.js';
-export { parseByteCount, hex, humanSize } from './layout/numbers.js';
+export { parseByteCount, hex, humanSize } from './numbers.js';
 export {
   encodeEnvImage, decodeEnvImage, envTextToData, envVarsToData, envHeaderSize, ENV_REDUNDANT_FLAGS, ENV_SIZE_LIMIT,
   type EnvImageOptions, type DecodedEnv,

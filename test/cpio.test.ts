@@ -327,10 +327,10 @@ describe('uimg cpio: the command line', () => {
     [['cpio', '--list', 'a', '--dir', 'b', '-o', 'x.cpio'], 2, /say one of/],
     [['cpio', '-t'], 2, /-t needs an ARCHIVE/],
     [['cpio', '--list', 'l.list'], 2, /needs -o OUT/],
-    [['cpio', '--list', 'l.list', '--owner', 'root', '-o', 'x.cpio'], 2, /--owner 'root' is not UID:GID/],
-    [['cpio', '--list', 'l.list', '--mtime', '-5', '-o', 'x.cpio'], 2, /--mtime '-5' is not a number of seconds/],
+    [['cpio', '--list', 'l.list', '--owner', 'root', '-o', 'x.cpio'], 2, /--owner: 'root' is not UID:GID/],
+    [['cpio', '--list', 'l.list', '--mtime', '-5', '-o', 'x.cpio'], 2, /--mtime: '-5' is not a number of seconds cpio can store: expected whole seconds/],
     [['cpio', '--list', 'bad.list', '-o', 'x.cpio'], 4, /bad.list:2: unknown entry type 'fil'/],
-    [['cpio', '--list', 'missing.list', '-o', 'x.cpio'], 3, /missing.list: cannot read/],
+    [['cpio', '--list', 'missing.list', '-o', 'x.cpio'], 3, /missing.list: cannot open/],
     [['cpio', '--list', 'dirloc.list', '-o', 'x.cpio'], 3, /not a regular file \(for \/d\)/],
     [['cpio', '-t', 'l.list'], 4, /not a cpio archive/],
   ])('%j exits %i', (args, code, message) => {

@@ -93,13 +93,13 @@ describe('uimg inspect', () => {
     expect(r.stdout.toString()).toContain('flattened device tree');
     const d = uimg(['.']);
     expect(d.status).toBe(3);
-    expect(d.stderr.toString()).toBe('uimg: .: cannot read: Is a directory\n');
+    expect(d.stderr.toString()).toBe('uimg: .: is a directory, not a file (hint: name a file inside it)\n');
   });
 
   it('refuses a bad size and stops with a clear error past --max-bytes', () => {
     const bad = uimg(['--bootm-len', 'lots', FIX('board.dtb')]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr.toString()).toContain("--bootm-len: 'lots' is not a size");
+    expect(bad.stderr.toString()).toContain("--bootm-len: 'lots' is not a number: expected decimal, 0x hex");
     expect(json(uimg(['--json', '--bootm-len', '16M', FIX('board.dtb')])).ok).toBe(true);
     const r = uimg(['--deep', '--max-bytes', '4K', FIX('zimage-xz.bin')]);
     expect(r.status).toBe(4);

@@ -403,3 +403,49 @@ describe('uimg kexec kit (CLI)', () => {
     expect(existsSync(join(dir, 'kit/init'))).toBe(false);
   });
 });
+
+describe('uimg loader kexec and kexec plan --layout (CLI)', () => {
+  it('uimg loader kexec is uimg kexec kit: the same files, byte for byte', () => {
+    const dir = tempDir('uimg-kit-cli-');
+    const args = ['--arch', 'arm64', '--kernel', '/boot/Image', '--media', 'LABEL=boot', '--profile', 'L', '--timeout', '3'];
+    expect(runOurs('uimg', ['kexec', 'kit', ...args, '-o', 'a'], dir).status).toBe(0);
+    const r = runOurs('uimg', ['loader', 'kexec', ...args, '-o', 'b'], dir);
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    for (const f of ['init', 'initramfs.list', 'kexec.config', 'boot.cfg', 'kboot.conf']) {
+      expect(readFileSync(join(dir, 'b', f), 'utf8'), f).toBe(readFileSync(join(dir, 'a', f), 'utf8'));
+    }
+  });
+
+  const LAYOUTS = join(FIXTURES, 'layouts');
+  const plan = (args: string[], cwd = LAYOUTS) => {
+    const r = runOurs('uimg', ['kexec', 'plan', '--json', ...args], cwd);
+    return { status: r.status, stderr: r.stderr.toString(), json: JSON.parse(r.stdout.toString()) };
+  };
+
+  it('takes RAM, kernel, DTB and command line from the layout: the same plan as with every flag given', () => {
+    const layout = JSON.parse(readFileSync(join(LAYOUTS, 'layout-sound.json'), 'utf8'));
+    const fromLayout = plan(['--layout', 'layout-sound.json']);
+    const fromFlags = plan(['images/uImage', '--dtb', 'images/board.dtb', '--ram-base', layout.ram.base, '--ram-size', layout.ram.size, '--append', layout.cmdline]);
+    expect([fromLayout.status, fromLayout.stderr]).toEqual([0, '']);
+    expect(fromLayout.json.ok).toBe(true);
+    expect(fromLayout.json.segments.map((s: { name: string }) => s.name)).toEqual(['kernel', 'dtb']);
+    expect(fromLayout.json.segments).toEqual(fromFlags.json.segments);
+    expect(fromLayout.json.entry).toBe(fromFlags.json.entry);
+    // The DTB grew by the layout's command line in /chosen.
+    expect(fromLayout.json.segments[1].bufsz).toBeGreaterThanOrEqual(readFileSync(join(LAYOUTS, 'images/board.dtb')).length + layout.cmdline.length);
+  });
+
+  it('a layout whose RAM is too small: kexec-tools finds no room (kexec-no-room), exit 4; flags override the layout', () => {
+    const dir = tempDir('uimg-kexec-layout-');
+    const layout = JSON.parse(readFileSync(join(LAYOUTS, 'layout-sound.json'), 'utf8'));
+    for (const image of Object.values(layout.images) as { file: string }[]) image.file = join(LAYOUTS, image.file);
+    writeFileSync(join(dir, 'small.json'), JSON.stringify({ ...layout, ram: { base: '0x20000000', size: '4MiB' } }));
+    const small = plan(['--layout', 'small.json'], dir);
+    expect(small.status).toBe(4);
+    expect(small.json.ok).toBe(false);
+    expect(small.json.findings.map((f: { rule: string }) => f.rule)).toEqual(['kexec-no-room']);
+    const enough = plan(['--layout', 'small.json', '--ram-size', '128M'], dir);
+    expect([enough.status, enough.json.findings]).toEqual([0, []]);
+  });
+});

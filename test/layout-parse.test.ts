@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UimgError } from '../src/errors.js';
 import { locate } from '../src/layout/model.js';
-import { parseByteCount } from '../src/layout/numbers.js';
+import { parseByteCount } from '../src/numbers.js';
 import { parseLayout } from '../src/layout/parse.js';
 
 const SOUND = {

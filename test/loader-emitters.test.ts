@@ -95,7 +95,7 @@ describe('uimg loader at91bootstrap', () => {
     ['a DTB where the zImage decompresses', ['--dtb', 'board.dtb', '--of-offset', '0x180000', '--of-address', '0x20100000'], /DTB \+ fixup room \[0x20100000, 0x2010314d\) overlaps|overlaps DTB \+ fixup room/],
     ['a kernel outside RAM', ['--ram-base', '0x30000000', '--ram-size', '64M'], /runs outside RAM \[0x30000000, 0x34000000\)/],
     ['a command line AT91Bootstrap cannot hold', ['--cmdline', 'x'.repeat(247)], /AT91Bootstrap refuses a command line over 246 bytes/],
-    ['an arm64-style file it cannot boot', ['--kernel', 'board.dtb'], /at91bootstrap cannot boot an unrecognised kernel/],
+    ['an arm64-style file it cannot boot', ['--kernel', 'board.dtb'], /board\.dtb: not a kernel: no uImage, ARM zImage/],
   ])('refuses %s with a clear error and no output', (_what, extra, message) => {
     const r = uimg(withFlags(AT91, extra));
     expect(r.status).toBe(4);

@@ -75,7 +75,7 @@ describe('romimage sh', () => {
   it.each([
     [['--zimage', ZIMAGE_ARM], 4, /zimage-xz.bin: not an SH zImage: HdrS signature at 0x00000202.*--raw-payload/],
     [['--zimage', 'zImage', '--script', join(FIXTURES, 'asm/sh4-insns.S')], 4, /sh4-insns.S: line 1: unknown command '\/\*'|sh4-insns.S: line 2: unknown command/],
-    [['--zimage', 'zImage', '--page-size', '3000'], 2, /--page-size: 3000 is not an SH page size/],
+    [['--zimage', 'zImage', '--page-size', '3000'], 2, /--page-size: '3000' is not an SH page size: expected 4K, 8K, 16K or 64K/],
     [['--zimage', 'zImage', '--zero-page', 'page.bin', '--cmdline', 'x'], 2, /--zero-page takes the whole page from a file; --cmdline cannot change it/],
     [['--zimage', 'zImage', '--zero-page', SCRIPT], 2, /is not a page/],
     [['--zimage', 'zImage', '--cmdline', 'x'.repeat(512)], 2, /512 bytes; Linux reads at most 511/],

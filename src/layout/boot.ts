@@ -13,7 +13,7 @@ import { HEADER_SIZE } from '../formats/uimage/header.js';
 import { KEXEC_UIMAGE_COMPRESSIONS } from '../kexec/uimage.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
 import type { LoaderKind, RamSpec } from './model.js';
-import { hex } from './numbers.js';
+import { hex } from '../numbers.js';
 
 /** What each loader boots, as data (facts: AT91Bootstrap load_kernel.c, U-Boot bootm/bootz/booti, kexec-tools 2.0.25). */
 export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; uimageCompressions?: readonly string[]; why: string }> = {

@@ -9,7 +9,7 @@ import { finding, type Finding, type RuleId } from '../findings.js';
 import { planBoot, type BootFinding, type BootPlan } from './boot.js';
 import type { LayoutImages } from './images.js';
 import { isBlockDevice, locate, partitionByName, placedImages, type BoardLayout } from './model.js';
-import { hex, humanSize } from './numbers.js';
+import { hex, humanSize } from '../numbers.js';
 
 export interface LayoutFinding extends Finding {
   /** The layout field it is about (`partitions[1].offset`). */

@@ -7,7 +7,7 @@ import { DEFAULT_CHUNK_SIZE, type ByteSink, type ByteSource } from '../bytes/sou
 import { UimgError } from '../errors.js';
 import { type BoardLayout, type ImageRole, partitionByName, placedImages } from './model.js';
 import { alignUp } from '../bytes/align.js';
-import { hex } from './numbers.js';
+import { hex } from '../numbers.js';
 
 /** Beyond this, a full-device image must be asked for by trimming (an eMMC layout could mean 64 GiB of 0xFF). */
 export const FLASH_IMAGE_LIMIT = 4 * 2 ** 30;

@@ -8,7 +8,7 @@ import type { RegionRole } from './boot.js';
 import type { LayoutReport } from './check.js';
 import type { LayoutImages } from './images.js';
 import { type BoardLayout, isBlockDevice, placedImages } from './model.js';
-import { hex, humanSize } from './numbers.js';
+import { hex, humanSize } from '../numbers.js';
 
 interface Box {
   label: string;

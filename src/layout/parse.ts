@@ -4,12 +4,12 @@
  * validated here; whether the layout is sound (alignment, overlaps, fit) is for checkLayout, which reports findings.
  */
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
-import { UimgError } from '../errors.js';
+import { UimgError, clip } from '../errors.js';
 import {
   FLASH_KINDS, IMAGE_ROLES, LOADER_KINDS, RAM_ROLES, isBlockDevice,
   type BoardLayout, type FlashKind, type FlashSpec, type ImagePlacement, type ImageRole, type Partition, type SourcePosition,
 } from './model.js';
-import { isPowerOfTwo, parseByteCount } from './numbers.js';
+import { isPowerOfTwo, parseByteCount } from '../numbers.js';
 
 type Path = (string | number)[];
 
@@ -40,7 +40,7 @@ class Reader {
     const at = this.position(path) ?? (path.length ? this.position(path.slice(0, -1)) : undefined);
     const where = at ? `${this.file}:${at.line}:${at.column}` : this.file;
     const field = pathText(path) || '(top level)';
-    const found = actual === undefined ? 'nothing' : JSON.stringify(actual);
+    const found = actual === undefined ? 'nothing' : clip(JSON.stringify(actual) ?? String(actual));
     throw new UimgError('BAD_LAYOUT', `${where}: ${field}: expected ${expected}, found ${found}`,
       { file: this.file, field, expected, actual: found, ...(at ? { line: at.line, column: at.column } : {}) }, hint);
   }

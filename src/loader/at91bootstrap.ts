@@ -10,7 +10,7 @@ import { UimgError } from '../errors.js';
 import { planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
 import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
-import { hex, humanSize } from '../layout/numbers.js';
+import { hex, humanSize } from '../numbers.js';
 import { nameOf } from '../formats/uimage/header.js';
 import { comment, kconfigLine, type KconfigValue } from './kconfig.js';
 

@@ -9,7 +9,7 @@ import { HEADER_SIZE, UIMAGE_MAGIC, nameOf } from '../formats/uimage/header.js';
 import { DTB_ALIGN, FDT_FIXUP_ROOM, planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
 import { kernelLabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
-import { hex } from '../layout/numbers.js';
+import { hex } from '../numbers.js';
 
 export interface CHeaderOptions {
   kernel: KernelImage;

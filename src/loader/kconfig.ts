@@ -1,6 +1,6 @@
 /** Kconfig `.config`/defconfig lines: `CONFIG_X=y`, `# CONFIG_X is not set`, hex values, quoted strings. */
 import { UimgError } from '../errors.js';
-import { hex } from '../layout/numbers.js';
+import { hex } from '../numbers.js';
 
 export type KconfigValue = boolean | number | string | { hex: number };
 

@@ -11,7 +11,7 @@ import { FDT_FIXUP_ROOM, loaderProblem, planBoot, requireBootable, type BootPlan
 import type { LayoutImages } from '../layout/images.js';
 import { type BoardLayout, partitionByName } from '../layout/model.js';
 import { alignUp } from '../bytes/align.js';
-import { hex } from '../layout/numbers.js';
+import { hex } from '../numbers.js';
 import { comment, kconfigLine } from './kconfig.js';
 
 export function splFalconConfig(layout: BoardLayout, images: LayoutImages): { text: string; plan: BootPlan } {

@@ -10,7 +10,7 @@ import { planBoot, requireBootable } from '../layout/boot.js';
 import type { LayoutImages } from '../layout/images.js';
 import { type BoardLayout, type ImageRole, isBlockDevice, partitionByName } from '../layout/model.js';
 import { alignUp } from '../bytes/align.js';
-import { hex } from '../layout/numbers.js';
+import { hex } from '../numbers.js';
 import type { KernelKind } from '../layout/kernel.js';
 
 const BOOT_COMMAND: Partial<Record<KernelKind, string>> = { uimage: 'bootm', 'zimage-arm': 'bootz', 'image-arm64': 'booti' };

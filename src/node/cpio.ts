@@ -1,5 +1,5 @@
 /** cpio and the file system: list entries from a directory tree, file data for the writer, safe extraction. */
-import { chmod, link, lstat, lutimes, mkdir, open, readdir, readlink, stat, symlink, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, lutimes, mkdir, open, readdir, readlink, rmdir, stat, symlink, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UimgError } from '../errors.js';
 import type { CpioSpec, FileSpec } from '../formats/cpio/list.js';
@@ -84,9 +84,10 @@ export interface ExtractResult {
 
 /**
  * Extract into `dest` (created if missing). `chunks` is called twice: a first pass checks the whole archive (names,
- * structure, sums) so that nothing is written from an archive that would be refused half-way; the second writes.
- * Refused: absolute names, '..', writing through a symbolic link, replacing a file that was there before.
- * Owners are not changed; set-id and sticky bits are dropped.
+ * structure, sums) and that no entry would replace a file already there, so that nothing is written from an archive
+ * that would be refused half-way; the second writes. Should the second fail anyway (a symbolic link the archive
+ * itself made, a full disk), everything it created is removed again. Refused: absolute names, '..', writing through
+ * a symbolic link, replacing a file that was there before. Owners are not changed; set-id and sticky bits are dropped.
  */
 export async function extractCpio(chunks: () => AsyncIterable<Uint8Array>, dest: string): Promise<ExtractResult> {
   const check = await walkInitramfs(chunks());
@@ -95,46 +96,68 @@ export async function extractCpio(chunks: () => AsyncIterable<Uint8Array>, dest:
     throw new UimgError('MALFORMED', `refusing to extract '${unsafe.name}' (at ${unsafe.offset}): absolute or with '..'`,
       { field: 'name', offset: unsafe.offset, actual: unsafe.name }, 'nothing was extracted; list it with uimg cpio -t');
   }
-  await mkdir(dest, { recursive: true });
   const root = resolve(dest);
+  for (const entry of check.entries) {
+    const rel = normalName(entry.name);
+    const existing = rel === '' ? undefined : await lstat(join(root, rel)).catch(() => undefined);
+    if (existing && !(entry.type === 'dir' && existing.isDirectory())) throw alreadyThere(join(root, rel), entry.name);
+  }
+  await mkdir(dest, { recursive: true });
   const result: ExtractResult = { extracted: [], skipped: [] };
+  /** Everything made here, in order, so that a failure can take it back. */
+  const made: string[] = [];
   const created = new Set<string>();
   const links = new Map<string, string>();
   const dirs: { path: string; mode: number; mtime: number }[] = [];
+  const makeParents = async (path: string) => {
+    const first = await mkdir(dirname(path), { recursive: true });
+    if (first === undefined) return;
+    const chain: string[] = [];
+    for (let d = dirname(path); d.length >= first.length; d = dirname(d)) chain.unshift(d);
+    made.push(...chain);
+  };
 
-  await walkInitramfs(chunks(), async (entry, data) => {
-    const rel = normalName(entry.name);
-    if (rel === '') return; // "." is dest itself
-    const path = join(root, rel);
-    await refuseSymlinkParents(root, rel);
-    const existing = await lstat(path).catch(() => undefined);
-    if (existing && !(entry.type === 'dir' && existing.isDirectory())) {
-      if (!created.has(rel)) {
-        throw new UimgError('IO_ERROR', `${path}: already exists; refusing to replace it`, { file: path, field: 'name', actual: entry.name },
-          'extract into a new or empty directory');
+  try {
+    await walkInitramfs(chunks(), async (entry, data) => {
+      const rel = normalName(entry.name);
+      if (rel === '') return; // "." is dest itself
+      const path = join(root, rel);
+      await refuseSymlinkParents(root, rel);
+      const existing = await lstat(path).catch(() => undefined);
+      if (existing && !(entry.type === 'dir' && existing.isDirectory())) {
+        if (!created.has(rel)) throw alreadyThere(path, entry.name);
+        await unlink(path); // a later entry of the same name replaces the earlier, as in the kernel
       }
-      await unlink(path); // a later entry of the same name replaces the earlier, as in the kernel
+      await makeParents(path);
+      switch (entry.type) {
+        case 'dir':
+          if (!existing) made.push(path);
+          await mkdir(path, { recursive: true, mode: 0o700 });
+          dirs.push({ path, mode: entry.mode & 0o777, mtime: entry.mtime });
+          break;
+        case 'reg':
+          made.push(path);
+          await writeRegular(entry, path, data, links);
+          break;
+        case 'lnk':
+          made.push(path);
+          await symlink(entry.target ?? '', path);
+          await lutimes(path, entry.mtime, entry.mtime);
+          break;
+        default:
+          result.skipped.push({ name: entry.name, reason: `a ${entry.type ?? 'file of unknown type'} (needs mknod)` });
+          return;
+      }
+      created.add(rel);
+      result.extracted.push(entry.name);
+    });
+  } catch (e) {
+    for (const path of made.reverse()) {
+      const st = await lstat(path).catch(() => undefined);
+      await (st?.isDirectory() ? rmdir(path) : unlink(path)).catch(() => undefined);
     }
-    await mkdir(dirname(path), { recursive: true });
-    switch (entry.type) {
-      case 'dir':
-        await mkdir(path, { recursive: true, mode: 0o700 });
-        dirs.push({ path, mode: entry.mode & 0o777, mtime: entry.mtime });
-        break;
-      case 'reg':
-        await writeRegular(entry, path, data, links);
-        break;
-      case 'lnk':
-        await symlink(entry.target ?? '', path);
-        await lutimes(path, entry.mtime, entry.mtime);
-        break;
-      default:
-        result.skipped.push({ name: entry.name, reason: `a ${entry.type ?? 'file of unknown type'} (needs mknod)` });
-        return;
-    }
-    created.add(rel);
-    result.extracted.push(entry.name);
-  });
+    throw e;
+  }
   // Deepest first, so a read-only directory is closed only after its contents are in.
   for (const d of dirs.reverse()) {
     await chmod(d.path, d.mode);
@@ -142,6 +165,10 @@ export async function extractCpio(chunks: () => AsyncIterable<Uint8Array>, dest:
   }
   return result;
 }
+
+const alreadyThere = (path: string, name: string) =>
+  new UimgError('IO_ERROR', `${path}: already exists; refusing to replace it`, { file: path, field: 'name', actual: name },
+    'extract into a new or empty directory');
 
 async function refuseSymlinkParents(root: string, rel: string): Promise<void> {
   const parts = rel.split('/').slice(0, -1);

@@ -1,5 +1,4 @@
 /** uimg cpio: write initramfs archives from a gen_init_cpio list or a directory; list (-t) and extract (-x) them. */
-import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { gzipSink } from '../../formats/compressed/gzip.js';
 import { UimgError } from '../../errors.js';
@@ -9,7 +8,10 @@ import { FILE_TYPES, S_IFMT } from '../../formats/cpio/newc.js';
 import { readCpio, type CpioEntry } from '../../formats/cpio/read.js';
 import { writeCpio } from '../../formats/cpio/write.js';
 import { cpioSpecsFromDirectory, extractCpio, hostFileOpener } from '../../node/cpio.js';
-import { type Context, EXIT, STDIO_PATH, displayPath, ioError, openSink, openSource, printJson } from './common.js';
+import { type Context, EXIT, STDIO_PATH, badFlagValue, displayPath, ioError, openOutputDir, openSink, openSource, printJson, readWhole, rememberInputs } from './common.js';
+
+/** gen_init_cpio lists are hand-written or generated lines; a larger file is not one. */
+const LIST_FILE_LIMIT = 16 << 20;
 
 export interface CpioArgs {
   archive?: string;
@@ -45,12 +47,12 @@ export function cpioBuilder(y: Argv): Argv<CpioArgs> {
     .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<CpioArgs>;
 }
 
-function seconds(value: string, what: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
-    throw new UimgError('BAD_VALUE', `${what} '${value}' is not a number of seconds that cpio can store`,
-      { field: what, expected: '0..4294967295', actual: value }, 'cpio stores 32-bit unsigned times');
-  }
-  return Number(value);
+/** A timestamp cpio can store (32 bits unsigned), from --mtime or SOURCE_DATE_EPOCH. */
+function seconds(value: string, name: '--mtime' | 'SOURCE_DATE_EPOCH'): number {
+  if (/^\d+$/.test(value) && Number(value) <= 0xffffffff) return Number(value);
+  const [noun, expected, hint] = ['a number of seconds cpio can store', 'whole seconds from 0 to 4294967295', 'cpio stores 32-bit unsigned times'];
+  if (name === '--mtime') throw badFlagValue('mtime', value, noun, expected, hint);
+  throw new UimgError('BAD_VALUE', `${name}: '${value}' is not ${noun}: expected ${expected}`, { field: name, expected, actual: value }, hint);
 }
 
 export async function cpioCommand(ctx: Context, a: CpioArgs): Promise<number> {
@@ -58,6 +60,15 @@ export async function cpioCommand(ctx: Context, a: CpioArgs): Promise<number> {
   if (modes !== 1) {
     throw new UimgError('USAGE', 'say one of --list LIST, --dir DIR, -t ARCHIVE or -x ARCHIVE', { field: 'mode' },
       'uimg cpio --list initramfs.list -o initramfs.cpio.gz --gzip');
+  }
+  // A flag of another mode would be ignored without a word; say so instead.
+  const writing = a.list !== undefined || a.dir !== undefined;
+  const stray = writing
+    ? a.directory !== '.' ? '--directory' : undefined
+    : (['output', 'gzip', 'crc', 'mtime', 'owner'] as const).map((k) => (a[k] === undefined || a[k] === false ? undefined : `--${k}`)).find((k) => k);
+  if (stray) {
+    throw new UimgError('USAGE', `${stray}: only ${writing ? 'with -x' : 'when writing an archive (--list or --dir)'}`, { field: stray.slice(2) },
+      'uimg cpio --help lists which flags go with which mode');
   }
   if (a.contents || a.extract) {
     if (a.archive === undefined) throw new UimgError('USAGE', `${a.contents ? '-t' : '-x'} needs an ARCHIVE`, { field: 'archive' });
@@ -74,26 +85,22 @@ async function writeArchive(ctx: Context, a: CpioArgs, output: string): Promise<
   let owner;
   if (a.owner !== undefined) {
     const m = /^(\d{1,10}):(\d{1,10})$/.exec(a.owner);
-    if (!m) throw new UimgError('BAD_VALUE', `--owner '${a.owner}' is not UID:GID`, { field: 'owner', expected: 'UID:GID', actual: a.owner }, 'e.g. --owner 0:0');
+    if (!m) throw badFlagValue('owner', a.owner, 'UID:GID', 'two decimal ids, UID:GID', 'e.g. --owner 0:0');
     owner = { uid: Number(m[1]), gid: Number(m[2]) };
   }
   let specs: CpioSpec[];
   if (a.list !== undefined) {
-    const listFile = a.list;
-    let text: string;
-    try {
-      text = listFile === STDIO_PATH ? new TextDecoder().decode(await ctx.readStdin()) : await readFile(listFile, 'utf8');
-    } catch (e) {
-      throw ioError(e, listFile, 'read');
-    }
-    specs = parseCpioList(text, displayPath(listFile)).map((s) => (s.kind === 'file' ? { ...s, location: expandLocation(s.location, ctx.env) } : s));
+    const text = new TextDecoder().decode(await readWhole(ctx, a.list, LIST_FILE_LIMIT, 'a gen_init_cpio list'));
+    specs = parseCpioList(text, displayPath(a.list)).map((s) => (s.kind === 'file' ? { ...s, location: expandLocation(s.location, ctx.env) } : s));
   } else {
-    try {
-      specs = await cpioSpecsFromDirectory(a.dir!, { keepMtimes: fixed === undefined });
-    } catch (e) {
-      throw ioError(e, a.dir!, 'read the directory');
-    }
+    specs = await cpioSpecsFromDirectory(a.dir!, { keepMtimes: fixed === undefined }).catch((e) => { throw ioError(e, a.dir!, 'read the directory'); });
   }
+  if (specs.length === 0) {
+    const from = a.list !== undefined ? displayPath(a.list) : a.dir!;
+    throw new UimgError('EMPTY_INPUT', `${from}: no entries to archive`, { file: from, expected: 'at least one entry', actual: 0 },
+      'an initramfs needs at least /init (or a program rdinit= names)');
+  }
+  await rememberInputs(ctx, specs.flatMap((spec) => (spec.kind === 'file' ? [spec.location] : [])));
   const open = hostFileOpener(fixed === undefined);
   const sink = await openSink(ctx, output);
   let written;
@@ -178,7 +185,11 @@ async function extractArchive(ctx: Context, path: string, dest: string, json: bo
   const file = displayPath(path);
   const src = await openSource(ctx, path);
   try {
-    const result = await extractCpio(() => src.chunks(0, src.size), dest).catch((e) => { throw ioError(e, file, 'extract'); });
+    const dir = await openOutputDir(dest, 'directory');
+    const result = await extractCpio(() => src.chunks(0, src.size), dest).catch(async (e) => {
+      await dir.discard();
+      throw ioError(e, file, 'extract');
+    });
     if (json) printJson(ctx, { ok: true, file, directory: dest, ...result });
     else if (!quiet) for (const s of result.skipped) ctx.io.stderr(`uimg: warning: ${file}: skipped ${s.name}: ${s.reason}\n`);
     return EXIT.OK;

@@ -7,7 +7,7 @@ import { isMultiLayout, writeImage } from '../../formats/uimage/image.js';
 import { formatListingBytes } from '../../formats/uimage/listing.js';
 import { ARCH, COMP, OS, TYPE, entryForId, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
 import { creationTime, localTimeZone } from '../../node/env.js';
-import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
+import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, parseNumberFlag, printJson, type OpenedSource } from './common.js';
 import { headerJson } from './describe.js';
 import { compLabelMismatch, entryOutside } from '../../formats/uimage/format.js';
 
@@ -23,7 +23,7 @@ export interface CreateArgs {
   name: string;
   xip: boolean;
   noData: boolean;
-  time?: number;
+  time?: string;
   json: boolean;
   quiet: boolean;
 }
@@ -41,7 +41,7 @@ export function createBuilder(y: Argv): Argv<CreateArgs> {
     .option('name', { alias: 'n', type: 'string', default: '', describe: 'image name (32 bytes at most)' })
     .option('xip', { alias: 'x', type: 'boolean', default: false, describe: 'execute in place: data starts with 64 bytes of 0xFF' })
     .option('no-data', { alias: 's', type: 'boolean', default: false, describe: 'header only' })
-    .option('time', { type: 'number', describe: 'creation time, seconds since the epoch (default SOURCE_DATE_EPOCH, else now)' })
+    .option('time', { type: 'string', describe: 'creation time, seconds since the epoch (default SOURCE_DATE_EPOCH, else now)' })
     .option('json', { type: 'boolean', default: false })
     .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<CreateArgs>;
 }
@@ -67,6 +67,7 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
   }
   const load = parseAddress(a.load, 'load');
   const entry = a.entry === undefined ? undefined : parseAddress(a.entry, 'entry');
+  const time = a.time !== undefined ? parseNumberFlag(a.time, 'time', { max: 0xffffffff, hint: 'seconds since 1970, as the 32-bit header field stores them' }) : creationTime(ctx.env).time;
   if (a.arch === undefined) {
     findings.push(finding('implicit-arch', 'no --arch: the header says PowerPC (mkimage\'s default)', 'pass --arch, e.g. --arch arm'));
   }
@@ -98,7 +99,6 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
           detected ? `use --compression ${detected}` : 'use --compression none (an ARM zImage decompresses itself)'));
       }
     }
-    const time = a.time ?? creationTime(ctx.env).time;
     const sink = await openSink(ctx, a.output);
     let written;
     try {

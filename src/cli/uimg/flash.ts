@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { UimgError } from '../../errors.js';
 import { checkLayout } from '../../layout/check.js';
 import { composeFlash } from '../../layout/flash.js';
-import { hex } from '../../layout/numbers.js';
+import { hex } from '../../numbers.js';
 import { type Context, EXIT, displayPath, openSink, printJson } from './common.js';
 import { layoutImages, loadLayout, withLayoutFiles } from './layout-input.js';
 
@@ -20,7 +20,7 @@ export function flashBuilder(y: Argv): Argv<FlashArgs> {
 
 /** Refuses an unsound layout (unless --force): a flash image of a layout that cannot boot is a trap. */
 export async function flashCommand(ctx: Context, a: FlashArgs): Promise<number> {
-  const layout = await loadLayout(a.layout);
+  const layout = await loadLayout(ctx, a.layout);
   const report = checkLayout(layout, await layoutImages(ctx, layout));
   const error = report.findings.find((f) => f.severity === 'error');
   if (error && !a.force) {

@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, oneLine, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
 import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
@@ -20,9 +20,9 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
-  const ctx: Context = { io, env, readStdin };
+  const ctx: Context = { io, env, readStdin, inputs: new Map() };
   let code: number = EXIT.OK;
-  const json = args.includes('--json') || args.includes('--format=json');
+  const json = args.includes('--json') || args.includes('--format=json') || args.some((a, i) => a === '--format' && args[i + 1] === 'json');
   const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
     try {
       code = await command(ctx, a);
@@ -43,7 +43,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
       .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
-      .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header', (y) => loaderCommands(y, handle))
+      .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header, spl-falcon; kexec (a kexec bootloader kit)', (y) => loaderCommands(y, handle))
       .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', (y) => romimageCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
@@ -53,7 +53,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        throw err ?? new UimgError('USAGE', msg ?? 'bad command line', {}, `see '${argv0} --help'`);
+        throw err ?? new UimgError('USAGE', oneLine(msg ?? 'bad command line'), {}, `see '${argv0} --help'`);
       })
       .parseAsync();
   } catch (e) {

@@ -6,7 +6,7 @@ import { partRange, problemsOf, readImage, type ImageReport } from '../../format
 import { formatListingBytes } from '../../formats/uimage/listing.js';
 import { IH_TYPE } from '../../formats/uimage/tables.js';
 import { localTimeZone } from '../../node/env.js';
-import { type Context, EXIT, displayPath, openSink, openSource, printJson } from './common.js';
+import { type Context, EXIT, displayPath, openSource, parseNumberFlag, printJson, withOutputs } from './common.js';
 import { mkimageCommand, reportJson } from './describe.js';
 
 async function withImage<T>(ctx: Context, path: string, use: (r: ImageReport, src: Awaited<ReturnType<typeof openSource>>) => Promise<T>): Promise<T> {
@@ -106,18 +106,20 @@ export async function verifyCommand(ctx: Context, a: VerifyArgs): Promise<number
         const err = failed.get(c.check);
         ctx.io.stdout(`${file}: ${c.check}: ${c.status.toUpperCase()}${err ? ` - ${err.describe()}` : ''}\n`);
       }
+      // stdout is the report; stderr says that the file failed, as every uimg command does.
+      if (!ok) ctx.io.stderr(`uimg: ${problems[0]!.describe()}\n`);
     });
   }
   if (a.json) printJson(ctx, { ok: allOk, results });
   return allOk ? EXIT.OK : EXIT.INVALID;
 }
 
-export interface ExtractArgs { file: string; part: number; output?: string; all: boolean; force: boolean; json: boolean }
+export interface ExtractArgs { file: string; part: string; output?: string; all: boolean; force: boolean; json: boolean }
 
 export function extractBuilder(y: Argv): Argv<ExtractArgs> {
   return y
     .positional('file', { type: 'string', demandOption: true })
-    .option('part', { alias: 'p', type: 'number', default: 0, describe: 'part to extract (multi/script: sub-image; else 0)' })
+    .option('part', { alias: 'p', type: 'string', default: '0', describe: 'part to extract (multi/script: sub-image; else 0)' })
     .option('output', { alias: 'o', type: 'string', describe: 'where to write (- for stdout)' })
     .option('all', { type: 'boolean', default: false, describe: 'write every part as FILE.partN (or FILE.data), the names list --format mkimage uses' })
     .option('force', { type: 'boolean', default: false, describe: 'extract even when a check fails' })
@@ -129,25 +131,27 @@ export async function extractCommand(ctx: Context, a: ExtractArgs): Promise<numb
   if (!a.all && a.output === undefined) {
     throw new UimgError('USAGE', 'extract needs -o OUT (or --all)', { field: 'output' }, 'uimg extract IMAGE -p N -o OUT');
   }
+  const part = parseNumberFlag(a.part, 'part', { max: 0xffff });
+  const file = displayPath(a.file);
   return withImage(ctx, a.file, async (r, src) => {
     const problem = problemsOf(r).find((e) => e.code !== 'TRAILING_BYTES');
-    if (problem && !a.force) throw problem.withFile(a.file);
+    if (problem && !a.force) throw problem.withFile(file);
     const count = r.subImages ? r.subImages.length : 1;
-    const wanted = a.all ? Array.from({ length: count }, (_, i) => i) : [a.part];
-    const written: object[] = [];
-    for (const index of wanted) {
-      const range = partRange(r, index);
-      const out = a.all ? (r.subImages ? `${a.file}.part${index}` : `${a.file}.data`) : a.output!;
-      const sink = await openSink(ctx, out);
+    const parts = (a.all ? Array.from({ length: count }, (_, i) => i) : [part]).map((index) => {
       try {
-        for await (const c of src.chunks(range.offset, range.length)) await sink.write(c);
-        await sink.commit();
-      } finally {
-        await sink.abort();
+        return { index, range: partRange(r, index), path: a.all ? (r.subImages ? `${a.file}.part${index}` : `${a.file}.data`) : a.output! };
+      } catch (e) {
+        throw e instanceof UimgError ? e.withFile(file) : e;
       }
-      written.push({ index, file: out, offset: range.offset, size: range.length });
-    }
-    if (a.json) printJson(ctx, { ok: true, file: a.file, script: r.header.type === IH_TYPE.SCRIPT, parts: written });
+    });
+    // Every part is written, or none: --all leaves no half set behind.
+    await withOutputs(ctx, parts, async (sinks) => {
+      for (const [i, { range }] of parts.entries()) {
+        for await (const c of src.chunks(range.offset, range.length)) await sinks[i]!.write(c);
+      }
+    });
+    const written = parts.map(({ index, path, range }) => ({ index, file: displayPath(path), offset: range.offset, size: range.length }));
+    if (a.json) printJson(ctx, { ok: true, file, script: r.header.type === IH_TYPE.SCRIPT, parts: written });
     return EXIT.OK;
   });
 }

@@ -1,11 +1,11 @@
 /** uimg inspect: what a boot file is, layer by layer, what is wrong with it, and which loaders take it. */
 import type { Argv } from 'yargs';
-import { UimgError, isUimgError } from '../../errors.js';
+import { isUimgError } from '../../errors.js';
 import { DEFAULT_MAX_BYTES, inspect, type InspectOptions } from '../../inspect/inspect.js';
 import { allFindings, formatTree, reportJson } from '../../inspect/present.js';
 import { DEFAULT_BOOTM_LEN } from '../../inspect/rules.js';
 import { formatScan, scan, scanJson } from '../../inspect/scan.js';
-import { type Context, EXIT, displayPath, exitCodeFor, ioError, openSource, parseAddress, printJson } from './common.js';
+import { type Context, EXIT, displayPath, exitCodeFor, ioError, openSource, parseAddress, parseNumberFlag, printJson } from './common.js';
 
 export interface InspectArgs {
   files: string[];
@@ -35,22 +35,11 @@ export function inspectBuilder(y: Argv): Argv<InspectArgs> {
     .option('fdt-addr', { type: 'string', describe: 'where the DTB will be, for the fdt-overlap rule (hex)' }) as unknown as Argv<InspectArgs>;
 }
 
-/** A byte count: decimal or 0x hex, with an optional K/M/G (binary) suffix. */
-export function parseSize(value: string, flag: string): number {
-  const m = /^(0[xX][0-9a-fA-F]+|\d+)\s*([kKmMgG])?(i?[bB])?$/.exec(value.trim());
-  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] ?? ' ').toLowerCase()) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a size`, { field: flag, expected: 'bytes, e.g. 8M or 0x800000', actual: value },
-      'give a positive number of bytes: decimal, 0x hex, or with K, M or G');
-  }
-  return n;
-}
-
 export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<number> {
   const opts: InspectOptions = {
     deep: a.deep && !a.headersOnly,
-    bootmLen: parseSize(a.bootmLen, 'bootm-len'),
-    maxBytes: parseSize(a.maxBytes, 'max-bytes'),
+    bootmLen: parseNumberFlag(a.bootmLen, 'bootm-len', { positive: true }),
+    maxBytes: parseNumberFlag(a.maxBytes, 'max-bytes', { positive: true }),
     ...(a.loadAddr !== undefined ? { loadAddress: parseAddress(a.loadAddr, 'load-addr') } : {}),
     ...(a.fdtAddr !== undefined ? { fdtAddress: parseAddress(a.fdtAddr, 'fdt-addr') } : {}),
   };
@@ -59,7 +48,8 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
   for (const path of a.files) {
     const file = displayPath(path);
     try {
-      const src = await openSource(ctx, path);
+      // An empty file is an answer ("empty"), as file(1) gives it, not an error.
+      const src = await openSource(ctx, path, { allowEmpty: true });
       try {
         if (a.scan) {
           const hits = await scan(src, opts);
@@ -68,7 +58,11 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
           continue;
         }
         const report = await inspect(src, opts);
-        if (a.strict && allFindings(report.root).some((f) => f.severity === 'error')) code = Math.max(code, EXIT.INVALID);
+        const error = a.strict ? allFindings(report.root).find((f) => f.severity === 'error') : undefined;
+        if (error) {
+          code = Math.max(code, EXIT.INVALID);
+          if (!a.json) ctx.io.stderr(`uimg: ${file}: --strict: error ${error.rule}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}\n`);
+        }
         if (a.json) results.push(reportJson(file, report));
         else ctx.io.stdout(formatTree(file, report));
       } finally {

@@ -1,16 +1,25 @@
 /** What the layout, flash and loader commands share: reading a layout and opening the images it names. */
 import type { ByteSource } from '../../bytes/source.js';
+import { UimgError } from '../../errors.js';
 import { gatherImages, type LayoutImages } from '../../layout/images.js';
 import type { BoardLayout, ImageRole } from '../../layout/model.js';
 import { layoutImagePath, readLayoutFile } from '../../node/layout.js';
-import { type Context, type OpenedSource, ioError, openSource } from './common.js';
+import { type Context, type NumberFlagOptions, type OpenedSource, ioError, noteInput, openSource, parseNumberFlag } from './common.js';
 
-export async function loadLayout(path: string): Promise<BoardLayout> {
+export async function loadLayout(ctx: Context, path: string): Promise<BoardLayout> {
+  await noteInput(ctx, path);
   try {
     return await readLayoutFile(path);
   } catch (e) {
     throw ioError(e, path, 'read the layout');
   }
+}
+
+/** A flag's value, else the layout's, else a clear usage error. */
+export function flagOrLayout(flag: string | undefined, name: string, fallback: number | undefined, where: string, opts: NumberFlagOptions = {}): number {
+  if (flag !== undefined) return parseNumberFlag(flag, name, opts);
+  if (fallback !== undefined) return fallback;
+  throw new UimgError('USAGE', `--${name} is missing`, { field: name }, `give --${name}, or a --layout with ${where}`);
 }
 
 /** Open the files the layout names for these roles (all by default), use them, close them. */

@@ -4,10 +4,9 @@ import { checkLayout, type LayoutReport } from '../../layout/check.js';
 import { layoutMapText, layoutMapSvg } from '../../layout/map.js';
 import type { LayoutImages } from '../../layout/images.js';
 import type { BoardLayout } from '../../layout/model.js';
-import { hex } from '../../layout/numbers.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, printJson } from './common.js';
+import { hex } from '../../numbers.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, printJson, writeWhole } from './common.js';
 import { layoutImages, loadLayout } from './layout-input.js';
-import { writeWhole } from './loader.js';
 
 interface CheckArgs { file: string; json: boolean; quiet: boolean }
 
@@ -19,7 +18,7 @@ function checkBuilder(y: Argv): Argv<CheckArgs> {
 }
 
 async function judge(ctx: Context, file: string): Promise<{ layout: BoardLayout; images: LayoutImages; report: LayoutReport }> {
-  const layout = await loadLayout(file);
+  const layout = await loadLayout(ctx, file);
   const images = await layoutImages(ctx, layout);
   return { layout, images, report: checkLayout(layout, images) };
 }
@@ -54,7 +53,7 @@ function mapBuilder(y: Argv): Argv<MapArgs> {
 /** The maps whatever the findings say: a map of an unsound layout shows where it goes wrong. */
 async function mapCommand(ctx: Context, a: MapArgs): Promise<number> {
   const { layout, images, report } = await judge(ctx, a.file);
-  if (a.svg !== undefined) await writeWhole(ctx, a.svg, new TextEncoder().encode(layoutMapSvg(layout, images, report)));
+  if (a.svg !== undefined) await writeWhole(ctx, a.svg, new TextEncoder().encode(layoutMapSvg(layout, images, report)), { flag: 'svg' });
   if (a.json) {
     printJson(ctx, {
       ok: report.sound, file: displayPath(a.file),

@@ -5,48 +5,16 @@ import { ENV_SIZE_LIMIT, encodeEnvImage, envTextToData } from '../../formats/ubo
 import type { BootPlan } from '../../layout/boot.js';
 import { describeDtb, describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
 import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from '../../layout/model.js';
-import { hex, parseByteCount } from '../../layout/numbers.js';
+import { hex } from '../../numbers.js';
 import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
 import { cHeader } from '../../loader/c-header.js';
 import { splFalconConfig } from '../../loader/spl-falcon.js';
 import { ubootEnvText } from '../../loader/uboot-env-text.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSink, openSource, printJson } from './common.js';
-import { layoutImages, loadLayout } from './layout-input.js';
-
-/** A whole (bounded) input file: env texts, layouts. */
-export async function readWhole(ctx: Context, path: string, limit: number, what: string): Promise<Uint8Array> {
-  const src = await openSource(ctx, path);
-  try {
-    if (src.size > limit) {
-      throw new UimgError('SIZE_LIMIT', `${displayPath(path)}: ${src.size} bytes is too large for ${what}`,
-        { file: displayPath(path), expected: `<= ${limit}`, actual: src.size });
-    }
-    return (await src.read(0, src.size)).slice();
-  } finally {
-    await src.close();
-  }
-}
-
-export async function writeWhole(ctx: Context, path: string, bytes: Uint8Array): Promise<void> {
-  const sink = await openSink(ctx, path);
-  try {
-    await sink.write(bytes);
-    await sink.commit();
-  } finally {
-    await sink.abort();
-  }
-}
-
-/** A byte count or address from the command line: decimal, 0x hex, or with a K/M/G suffix. */
-export function parseBytesFlag(value: string | number, flag: string): number {
-  const n = parseByteCount(value);
-  if (n === undefined) {
-    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a byte count or address`,
-      { field: flag, expected: 'decimal, 0x hex, or with a K/M/G suffix (8192, 0x2000, 8K)', actual: String(value) },
-      'hexadecimal needs its 0x here');
-  }
-  return n;
-}
+import { layoutImagePath } from '../../node/layout.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, writeWhole } from './common.js';
+import { dtbLength } from './dtb-input.js';
+import { flagOrLayout, layoutImages, loadLayout } from './layout-input.js';
+import { kitBuilder, kitCommand } from './kexec.js';
 
 interface UbootEnvArgs {
   from?: string;
@@ -77,9 +45,11 @@ function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
  * layout, the text itself (binary too with --env-size).
  */
 async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
+  const size = a.envSize === undefined ? undefined : parseNumberFlag(a.envSize, 'env-size', { positive: true });
+  const padByte = parseNumberFlag(a.padByte, 'pad-byte', { max: 0xff });
   let text: Uint8Array;
   if (a.layout !== undefined) {
-    const layout = await loadLayout(a.layout);
+    const layout = await loadLayout(ctx, a.layout);
     text = new TextEncoder().encode(ubootEnvText(layout, await layoutImages(ctx, layout)));
   } else if (a.from !== undefined) {
     text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
@@ -87,14 +57,12 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
     throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
   }
   const out = a.output === '-' ? STDIO_PATH : a.output;
-  if (a.envSize === undefined) {
+  if (size === undefined) {
     if (a.from !== undefined) throw new UimgError('USAGE', '--env-size is missing', { field: 'env-size' }, 'the size is CONFIG_ENV_SIZE, e.g. 0x2000');
     await writeWhole(ctx, out, text);
     if (a.json) printJson(ctx, { ok: true, file: displayPath(out), text: new TextDecoder().decode(text) });
     return EXIT.OK;
   }
-  const size = parseBytesFlag(a.envSize, 'env-size');
-  const padByte = parseBytesFlag(a.padByte, 'pad-byte');
   const data = envTextToData(text);
   let image: Uint8Array;
   try {
@@ -159,13 +127,20 @@ async function describeFile<T>(ctx: Context, path: string, describe: (src: Await
 
 /** Kernel, DTB, RAM and command line from the flags, falling back on the layout. */
 async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
-  const layout = a.layout === undefined ? undefined : await loadLayout(a.layout);
+  const layout = a.layout === undefined ? undefined : await loadLayout(ctx, a.layout);
   const fromLayout = layout && (a.kernel === undefined || a.dtb === undefined) ? await layoutImages(ctx, layout) : undefined;
   const kernel = a.kernel !== undefined ? await describeFile(ctx, a.kernel, describeKernel) : fromLayout?.kernel?.kernel;
   if (!kernel) throw new UimgError('USAGE', 'no kernel: give --kernel FILE (or a --layout whose kernel names a file)', { field: 'kernel' });
-  const dtb = a.dtb !== undefined ? await describeFile(ctx, a.dtb, describeDtb) : fromLayout?.dtb?.dtb;
+  if (kernel.kind === 'unknown') {
+    const file = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
+    throw new UimgError('BAD_MAGIC', `${file}: not a kernel: no uImage, ARM zImage, arm64 Image or bzImage header`,
+      { file, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage' }, 'uimg inspect tells what the file is');
+  }
+  const dtb = a.dtb !== undefined
+    ? await describeFile(ctx, a.dtb, async (src) => { await dtbLength(src, displayPath(a.dtb!)); return describeDtb(src); })
+    : fromLayout?.dtb?.dtb;
   const ram = a.ramBase !== undefined || a.ramSize !== undefined
-    ? { base: parseBytesFlag(requireFlag(a.ramBase, 'ram-base'), 'ram-base'), size: parseBytesFlag(requireFlag(a.ramSize, 'ram-size'), 'ram-size') }
+    ? { base: parseNumberFlag(requireFlag(a.ramBase, 'ram-base'), 'ram-base'), size: parseNumberFlag(requireFlag(a.ramSize, 'ram-size'), 'ram-size', { positive: true }) }
     : layout?.ram;
   const place = (role: 'kernel' | 'dtb') => {
     const p = layout?.images[role];
@@ -183,13 +158,6 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
 function requireFlag(value: string | undefined, flag: string): string {
   if (value === undefined) throw new UimgError('USAGE', `--${flag} is missing`, { field: flag }, 'give --ram-base and --ram-size together');
   return value;
-}
-
-/** A flag's value, else the layout's, else a clear usage error. */
-function pick(flag: string | undefined, name: string, fallback: number | undefined, where: string): number {
-  if (flag !== undefined) return parseBytesFlag(flag, name);
-  if (fallback !== undefined) return fallback;
-  throw new UimgError('USAGE', `--${name} is missing`, { field: name }, `give --${name}, or a --layout with ${where}`);
 }
 
 function planJson(plan: BootPlan) {
@@ -238,13 +206,13 @@ async function at91Command(ctx: Context, a: At91Args): Promise<number> {
   if (!media) throw new UimgError('USAGE', '--media is missing', { field: 'media' }, `one of ${AT91_MEDIA.join(', ')}`);
   const dtb = b.dtb && {
     image: b.dtb,
-    offset: media === 'sd' ? 0 : pick(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
-    address: pick(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
+    offset: media === 'sd' ? 0 : flagOrLayout(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
+    address: flagOrLayout(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
   };
   const { text, plan } = at91bootstrapConfig({
     kernel: b.kernel, media,
-    imgAddress: media === 'sd' ? 0 : pick(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
-    jumpAddr: pick(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
+    imgAddress: media === 'sd' ? 0 : flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+    jumpAddr: flagOrLayout(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
     ...(dtb ? { dtb } : {}), ...(b.cmdline !== undefined ? { cmdline: b.cmdline } : {}), ...(b.ram ? { ram: b.ram } : {}),
     v3: a.v3, ...(a.imageName !== undefined ? { imageName: a.imageName } : {}),
   });
@@ -272,12 +240,12 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
   const b = await resolveBoot(ctx, a);
   const dtb = b.dtb && {
     image: b.dtb,
-    offset: pick(a.dtbOffset, 'dtb-offset', b.dtbOffset, 'a dtb partition'),
-    address: pick(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
+    offset: flagOrLayout(a.dtbOffset, 'dtb-offset', b.dtbOffset, 'a dtb partition'),
+    address: flagOrLayout(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
   };
-  const staging = a.stagingAddr !== undefined ? parseBytesFlag(a.stagingAddr, 'staging-addr') : undefined;
+  const staging = a.stagingAddr !== undefined ? parseNumberFlag(a.stagingAddr, 'staging-addr') : undefined;
   const { text, plan } = cHeader({
-    kernel: b.kernel, imgAddress: pick(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+    kernel: b.kernel, imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     ...(staging !== undefined ? { stagingAddress: staging } : {}), ...(dtb ? { dtb } : {}), ...(b.ram ? { ram: b.ram } : {}), prefix: a.prefix,
   });
   return emit(ctx, a, text, plan);
@@ -293,7 +261,7 @@ function splFalconBuilder(y: Argv): Argv<SplFalconArgs> {
 }
 
 async function splFalconCommand(ctx: Context, a: SplFalconArgs): Promise<number> {
-  const layout = await loadLayout(a.layout);
+  const layout = await loadLayout(ctx, a.layout);
   const { text, plan } = splFalconConfig(layout, await layoutImages(ctx, layout));
   return emit(ctx, a, text, plan);
 }
@@ -304,5 +272,6 @@ export function loaderCommands(y: Argv, handle: Handler): Argv {
     .command('at91bootstrap', 'AT91Bootstrap defconfig fragment that boots the kernel', at91Builder, handle(at91Command))
     .command('c-header', 'C header (with static asserts) for a first-stage loader that reads the uImage header', cHeaderBuilder, handle(cHeaderCommand))
     .command('spl-falcon', 'U-Boot SPL falcon-mode settings for a layout', splFalconBuilder, handle(splFalconCommand))
-    .demandCommand(1, 'name a loader: uboot-env, at91bootstrap, c-header, spl-falcon');
+    .command('kexec', 'a kexec bootloader kit (the same as uimg kexec kit)', kitBuilder, handle(kitCommand))
+    .demandCommand(1, 'name a loader: uboot-env, at91bootstrap, c-header, spl-falcon, kexec');
 }

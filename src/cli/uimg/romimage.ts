@@ -5,10 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import type { Endian } from '../../asm/assembler.js';
-import type { ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
-import { parseByteCount } from '../../layout/numbers.js';
-import { FDT_HEADER_SIZE, decodeFdtHeader, fdtHeaderProblem, isFdt } from '../../formats/fdt/fdt.js';
 import {
   planArmRom, writeArmRom, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, KERNEL_HEAD_SIZE, type ArmRomArch, type KernelFacts,
 } from '../../formats/romimage/arm-rom.js';
@@ -19,50 +16,26 @@ import {
   DEFAULT_PAGE_OFFSET, SH_BOARDS, SH_RESET_ADDRESS, kernelText, writeShRomImage, type ShBoard, type ShRomOptions,
 } from '../../formats/romimage/sh-romimage.js';
 import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
-import { type Context, type Handler, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, printJson, type OpenedSource } from './common.js';
+import { hex } from '../../numbers.js';
+import { dtbLength } from './dtb-input.js';
+import { type Context, type Handler, EXIT, badFlagValue, STDIO_PATH, displayPath, openSource, parseAddress, parseNumberFlag, printJson, readWhole, withOutputs, writeWhole, type OpenedSource } from './common.js';
 
-/** A count or size: decimal or 0x hex, sizes with a K/M/G suffix (binary units); refused past `max`. */
-export function parseNumberArg(value: string, flag: string, max = 0xffffffff): number {
-  const n = parseByteCount(value);
-  if (n === undefined || n > max) {
-    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a number from 0 to ${max}`,
-      { field: flag, expected: `decimal or 0x hex (K, M suffixes for sizes), at most ${max}`, actual: value });
-  }
-  return n;
-}
-
-/** A 48-bit physical address (AArch64), hex with or without 0x as every uimg address. */
-function parseAddress48(value: string, flag: string): number {
-  const m = /^(0[xX])?([0-9a-fA-F]{1,12})$/.exec(value.trim());
-  if (!m) {
-    throw new UimgError('BAD_VALUE', `--${flag}: '${value}' is not a hex address`, { field: flag, expected: 'hex, at most 12 digits', actual: value });
-  }
-  return parseInt(m[2]!, 16);
-}
-
-async function readAll(src: ByteSource, limit: number, what: string): Promise<Uint8Array> {
-  if (src.size > limit) {
-    throw new UimgError('SIZE_LIMIT', `${what} is ${src.size} bytes, more than the ${limit} expected`, { field: what, expected: `<= ${limit}`, actual: src.size });
-  }
-  return src.read(0, src.size);
-}
-
-async function readText(ctx: Context, path: string, what: string): Promise<string> {
-  const src = await openSource(ctx, path);
-  try {
-    return new TextDecoder().decode(await readAll(src, 1 << 20, what));
-  } finally {
-    await src.close();
-  }
-}
+/** The range of the 32-bit fields most ROM options fill. */
+const U32 = { max: 0xffffffff };
 
 async function readScript(ctx: Context, path: string): Promise<Script> {
-  const text = await readText(ctx, path, 'the script');
+  const text = new TextDecoder().decode(await readWhole(ctx, path, 1 << 20, 'a board script'));
+  let script: Script;
   try {
-    return parseScript(text);
+    script = parseScript(text);
   } catch (e) {
     throw e instanceof UimgError ? e.withFile(displayPath(path)) : e;
   }
+  if (!script.lines.some((l) => l.command)) {
+    throw new UimgError('EMPTY_INPUT', `${displayPath(path)}: the script has no commands`, { file: displayPath(path), expected: 'LIST, ED, EW, EB, WAIT or DD lines', actual: 0 },
+      'leave out --script for a ROM without register writes');
+  }
+  return script;
 }
 
 /** Open inputs, run, and close them whatever happens. */
@@ -76,23 +49,16 @@ async function withSources<T>(ctx: Context, paths: (string | undefined)[], use: 
   }
 }
 
-/** Write through the atomic sink: the output appears whole, or not at all. */
-async function writeOutput(ctx: Context, path: string, write: (sink: Awaited<ReturnType<typeof openSink>>) => Promise<void>): Promise<void> {
-  const sink = await openSink(ctx, path);
-  try {
-    await write(sink);
-    await sink.commit();
-  } finally {
-    await sink.abort();
-  }
-}
-
 function layoutJson(layout: RomLayout) {
   return {
     kind: layout.kind,
     size: layout.size,
-    regions: layout.regions.map((r) => ({ ...r, addressHex: hex32(r.address) })),
-    entry: { ...layout.entry, addressHex: hex32(layout.entry.address) },
+    regions: layout.regions.map((r) => ({ ...r, addressHex: hex(r.address) })),
+    entry: {
+      ...layout.entry,
+      addressHex: hex(layout.entry.address),
+      registersHex: Object.fromEntries(Object.entries(layout.entry.registers).map(([r, v]) => [r, hex(v)])),
+    },
   };
 }
 
@@ -171,19 +137,19 @@ function shBuilder(y: Argv): Argv<ShArgs> {
 const PAGE_SIZE_SHIFT_DEFAULT_OFFSET: Record<PageSize, number> = { 4096: 0x1000, 8192: 0x2000, 16384: 0x4000, 65536: 0x10000 };
 
 function pageSizeArg(value: string): PageSize {
-  const n = parseNumberArg(value, 'page-size');
+  const n = parseNumberFlag(value, 'page-size', U32);
   if (!isPageSize(n)) {
-    throw new UimgError('BAD_VALUE', `--page-size: ${value} is not an SH page size`, { field: 'page-size', expected: '4K, 8K, 16K or 64K', actual: value });
+    throw badFlagValue('page-size', value, 'an SH page size', '4K, 8K, 16K or 64K', 'Linux for SH builds with 4, 8, 16 or 64 KiB pages');
   }
   return n;
 }
 
 function bootParams(a: ShArgs): BootParams {
-  const n = (v: string | undefined, flag: string, dflt: number) => (v === undefined ? dflt : parseNumberArg(v, flag));
+  const n = (v: string | undefined, flag: string, dflt: number) => (v === undefined ? dflt : parseNumberFlag(v, flag, U32));
   return {
     rootReadOnly: n(a.rootReadonly, 'root-readonly', DEFAULT_BOOT_PARAMS.rootReadOnly),
     ramdiskFlags: n(a.ramdiskFlags, 'ramdisk-flags', DEFAULT_BOOT_PARAMS.ramdiskFlags),
-    rootDevice: a.rootDevice === undefined ? DEFAULT_BOOT_PARAMS.rootDevice : parseNumberArg(a.rootDevice, 'root-device', 0xffff),
+    rootDevice: a.rootDevice === undefined ? DEFAULT_BOOT_PARAMS.rootDevice : parseNumberFlag(a.rootDevice, 'root-device', { max: 0xffff }),
     loaderType: n(a.loaderType, 'loader-type', DEFAULT_BOOT_PARAMS.loaderType),
     initrdStart: n(a.initrdStart, 'initrd-start', DEFAULT_BOOT_PARAMS.initrdStart),
     initrdSize: n(a.initrdSize, 'initrd-size', DEFAULT_BOOT_PARAMS.initrdSize),
@@ -206,7 +172,7 @@ async function shCommand(ctx: Context, a: ShArgs): Promise<number> {
     }
     const path = a.zeroPage;
     const file = displayPath(path);
-    zeroPage = await withSources(ctx, [path], async ([src]) => readAll(src!, 65536, 'the zero page'));
+    zeroPage = await readWhole(ctx, path, 65536, 'a zero page');
     if (!isPageSize(zeroPage.length) || (pageSize !== undefined && zeroPage.length !== pageSize)) {
       throw new UimgError('BAD_VALUE', `${file}: ${zeroPage.length} bytes is not ${pageSize === undefined ? 'a page (4, 8, 16 or 64 KiB)' : `one ${pageSize}-byte page`}`,
         { file, field: 'zero-page', expected: pageSize ?? PAGE_SIZES.join('|'), actual: zeroPage.length }, 'objcopy -O binary -j .empty_zero_page vmlinux gives the page');
@@ -231,21 +197,21 @@ async function shCommand(ctx: Context, a: ShArgs): Promise<number> {
     memoryStart,
     zeroPageOffset: a.zeroPageOffset === undefined
       ? (board && board.pageSize === pageSize ? board.zeroPageOffset : PAGE_SIZE_SHIFT_DEFAULT_OFFSET[pageSize])
-      : parseNumberArg(a.zeroPageOffset, 'zero-page-offset'),
+      : parseNumberFlag(a.zeroPageOffset, 'zero-page-offset', U32),
     pageSize,
     addressMode: addressMode ?? 29,
     zeroPage,
     romAddress: parseAddress(a.romAddress, 'rom-address'),
   };
   if (options.zeroPageOffset % pageSize !== 0) {
-    throw new UimgError('BAD_VALUE', `--zero-page-offset ${hex32(options.zeroPageOffset)} is not a multiple of the page size`,
-      { field: 'zero-page-offset', expected: `a multiple of ${pageSize}`, actual: hex32(options.zeroPageOffset) });
+    throw badFlagValue('zero-page-offset', a.zeroPageOffset!, 'a multiple of the page size', `a multiple of ${pageSize}`,
+      'ZERO_PAGE_OFFSET is a whole number of pages');
   }
   const plan = await withSources(ctx, [a.zimage], async ([payload]) => {
     let result;
-    await writeOutput(ctx, a.output, async (sink) => {
+    await withOutputs(ctx, [{ path: a.output }], async ([sink]) => {
       try {
-        result = await writeShRomImage(options, { source: payload!, raw: a.rawPayload }, sink);
+        result = await writeShRomImage(options, { source: payload!, raw: a.rawPayload }, sink!);
       } catch (e) {
         if (e instanceof UimgError && e.code === 'BAD_MAGIC') {
           throw new UimgError(e.code, `${displayPath(a.zimage)}: ${e.message}`, { ...e.data, file: displayPath(a.zimage) },
@@ -264,10 +230,12 @@ async function shCommand(ctx: Context, a: ShArgs): Promise<number> {
       commands: plan.commandCount,
       pageSize,
       pageOffset: options.pageOffset,
+      pageOffsetHex: hex(options.pageOffset),
       memoryStart,
+      memoryStartHex: hex(memoryStart),
       zeroPageOffset: options.zeroPageOffset,
       kernelText: kernelText(options),
-      kernelTextHex: hex32(kernelText(options)),
+      kernelTextHex: hex(kernelText(options)),
       addressMode: options.addressMode,
       cacheTail: options.icbiAddress !== undefined,
       bootParams: page,
@@ -306,24 +274,9 @@ function armBuilder(arch: ArmRomArch) {
     .option('machine-id', { type: 'string', hidden: arch === 'arm64', describe: `ARM machine type in r1 (default ${hex32(DEFAULT_MACHINE_ID)}: DT boots ignore it)` }) as unknown as Argv<ArmArgs>;
 }
 
-/** The DTB's own length (totalsize), after checking its header. */
-async function dtbLength(src: ByteSource, file: string): Promise<number> {
-  const head = await src.read(0, FDT_HEADER_SIZE);
-  if (!isFdt(head)) {
-    throw new UimgError('BAD_MAGIC', `${file}: not a DTB: no FDT magic 0xd00dfeed at 0`, { file, field: 'magic', offset: 0, expected: '0xd00dfeed' }, 'dtc -I dts -O dtb makes one');
-  }
-  const h = decodeFdtHeader(head);
-  const problem = fdtHeaderProblem(h);
-  if (problem) throw new UimgError('MALFORMED', `${file}: ${problem.message}`, { file, field: 'header', offset: problem.offset });
-  if (h.totalSize > src.size) {
-    throw new UimgError('TRUNCATED', `${file}: the DTB header says ${h.totalSize} bytes, the file has ${src.size}`, { file, field: 'totalsize', offset: 4, expected: `<= ${src.size}`, actual: h.totalSize });
-  }
-  return h.totalSize;
-}
-
 function armCommand(arch: ArmRomArch) {
   return async (ctx: Context, a: ArmArgs): Promise<number> => {
-    const address = (v: string, flag: string) => (arch === 'arm' ? parseAddress(v, flag) : parseAddress48(v, flag));
+    const address = (v: string, flag: string) => parseAddress(v, flag, arch === 'arm' ? 32 : 48);
     return withSources(ctx, [a.zimage, a.dtb], async ([kernel, dtb]) => {
       const file = displayPath(a.zimage);
       const head = await kernel!.read(0, KERNEL_HEAD_SIZE);
@@ -339,14 +292,14 @@ function armCommand(arch: ArmRomArch) {
         ramBase: address(a.ramBase, 'ram-base'),
         ...(a.kernelAddress !== undefined ? { kernelAddress: address(a.kernelAddress, 'kernel-address') } : {}),
         ...(a.dtbAddress !== undefined ? { dtbAddress: address(a.dtbAddress, 'dtb-address') } : {}),
-        dtbReserve: a.dtbSize === undefined ? DEFAULT_DTB_RESERVE : parseNumberArg(a.dtbSize, 'dtb-size'),
-        machineId: a.machineId === undefined ? DEFAULT_MACHINE_ID : parseNumberArg(a.machineId, 'machine-id'),
+        dtbReserve: a.dtbSize === undefined ? DEFAULT_DTB_RESERVE : parseNumberFlag(a.dtbSize, 'dtb-size', U32),
+        machineId: a.machineId === undefined ? DEFAULT_MACHINE_ID : parseNumberFlag(a.machineId, 'machine-id', U32),
         romAddress: address(a.romAddress, 'rom-address'),
       }, facts, dtbSize);
-      await writeOutput(ctx, a.output, (sink) => writeArmRom(plan, kernel!, dtb, sink));
+      await withOutputs(ctx, [{ path: a.output }], ([sink]) => writeArmRom(plan, kernel!, dtb, sink!));
       const title = arch === 'arm' ? 'ARM ROM image: stub + zImage' : 'AArch64 ROM image: stub + Image';
       return report(ctx, a, plan.layout, title + (dtbSize !== undefined ? ' + DTB' : ''), {
-        [arch]: { copies: plan.copies, ...(arch === 'arm64' ? { textOffset: facts.textOffset, imageSize: facts.imageSize } : {}) },
+        [arch]: { copies: plan.copies.map((c) => ({ ...c, addressHex: hex(c.address) })), ...(arch === 'arm64' ? { textOffset: facts.textOffset, imageSize: facts.imageSize } : {}) },
       }, plan.findings);
     });
   };
@@ -388,7 +341,7 @@ async function scriptCommand(ctx: Context, a: ScriptArgs): Promise<number> {
   const tail = (a.cacheTail ?? board?.cacheTail) ? { icbiAddress: (0xa0000000 | memoryStart) >>> 0 } : {};
   const source = displayPath(a.file).split('/').pop()!;
   const text = a.emit === 'script' ? formatScript(script) : a.emit === 'romimage.h' ? formatRomimageHeader(script, tail, source) : formatSetupAsm(script, tail, source);
-  await writeOutput(ctx, a.output, (sink) => sink.write(new TextEncoder().encode(text)));
+  await writeWhole(ctx, a.output, new TextEncoder().encode(text));
   return EXIT.OK;
 }
 

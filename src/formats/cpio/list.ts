@@ -11,7 +11,7 @@
  * Modes are octal permissions, ids decimal; fields are separated by blanks, so names cannot contain them.
  * gen_init_cpio ignores unknown lines and stray fields; here they are errors that name the line.
  */
-import { UimgError } from '../../errors.js';
+import { UimgError, clip } from '../../errors.js';
 
 interface Common {
   /** Path in the archive, as written in the list (a leading '/' is dropped when archived). */
@@ -72,7 +72,7 @@ export function parseCpioList(text: string, file = 'list'): CpioSpec[] {
     const where = `${file}:${index + 1}`;
     const [kind, ...args] = words as [string, ...string[]];
     if (!isKind(kind)) {
-      throw new UimgError('MALFORMED', `${where}: unknown entry type '${kind}'`,
+      throw new UimgError('MALFORMED', `${where}: unknown entry type '${clip(kind)}'`,
         { file, field: 'type', offset: index + 1, expected: Object.keys(SYNTAX).join('|'), actual: kind },
         'entry types: file, dir, nod, slink, pipe, sock; comments start with #');
     }

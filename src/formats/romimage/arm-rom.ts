@@ -19,7 +19,7 @@ import type { Assembler } from '../../asm/assembler.js';
 import { alignUp } from '../../bytes/align.js';
 import type { ByteSink, ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
-import { hex } from '../../layout/numbers.js';
+import { hex } from '../../numbers.js';
 import { finding, type Finding } from '../../findings.js';
 import { ARM64_IMAGE_HEADER_SIZE, arm64Placement, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
 import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';

@@ -1,5 +1,5 @@
 /** The map of a ROM image: what sits at which ROM offset, where it runs or is copied to, and how control ends up. */
-import { hex } from '../../layout/numbers.js';
+import { hex } from '../../numbers.js';
 
 export interface RomRegion {
   name: string;

@@ -12,7 +12,7 @@
  * value that does not fit its width, is an error naming the line. Parsing keeps each number's spelling and each
  * comment, so formatScript() gives the same text back.
  */
-import { UimgError } from '../../errors.js';
+import { UimgError, clip } from '../../errors.js';
 
 /** A number as written in the script: its value (unsigned 32-bit) and its spelling. */
 export interface ScriptNumber {
@@ -115,7 +115,7 @@ function parseCommand(code: string, line: number): ScriptCommand {
   const op = m?.[1]?.toUpperCase();
   if (!m || !op || !(op in USAGE)) {
     const word = code.split(/\s/)[0];
-    throw scriptError(line, `unknown command '${word}'`, { expected: 'LIST, ED, EW, EB, WAIT or DD', actual: word },
+    throw scriptError(line, `unknown command '${clip(word ?? '')}'`, { expected: 'LIST, ED, EW, EB, WAIT or DD', actual: word },
       'one of: ' + Object.values(USAGE).join('; '));
   }
   const rest = (m[2] ?? '').trim();

@@ -1,4 +1,4 @@
-/** Sizes and addresses as people write them in layouts and on command lines: 4096, 0x200000, 128KiB, 8M. */
+/** Sizes and addresses as people write them in layouts and on command lines (4096, 0x200000, 128KiB, 8M), and how uimg prints them. */
 
 /** Binary units only: K, KiB and KB all mean 1024, as in U-Boot's and Linux's own size strings. */
 const UNITS: Record<string, number> = { '': 1, k: 1 << 10, ki: 1 << 10, m: 1 << 20, mi: 1 << 20, g: 1 << 30, gi: 1 << 30 };
