@@ -71,7 +71,7 @@ export {
 } from './formats/romimage/sh-romimage.js';
 export { decodeShSetup, looksLikeShRomImage, type ShSetupDecoded } from './formats/romimage/sh-decode.js';
 export {
-  planArmRom, writeArmRom, decodeArmRom, assembleArmStub, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID,
+  planArmRom, writeArmRom, decodeArmRom, assembleArmStub, kernelFacts, readKernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID,
   type ArmRomArch, type ArmRomOptions, type ArmRomPlan, type ArmRomDecoded, type KernelFacts, type CopyEntry,
 } from './formats/romimage/arm-rom.js';
 export { formatRomLayout, type RomLayout, type RomRegion } from './formats/romimage/layout.js';

@@ -94,8 +94,9 @@ describe('romimage sh', () => {
 });
 
 describe('romimage arm / arm64', () => {
+  // The fixture zImage has the classic TEXT_OFFSET 0x8000: its decompressor's page tables start at RAM + 0x4000.
   it('ARM: RAM base and firmware DTB; the zImage goes to RAM + 32 MiB', () => {
-    const r = uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '--json', '-o', 'arm.rom');
+    const r = uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '--dtb-size', '16K', '--json', '-o', 'arm.rom');
     expect(r.status).toBe(0);
     const j = json(r);
     expect(j.layout.entry).toMatchObject({ address: 0x42000000, registers: { r0: 0, r1: 0xffffffff, r2: 0x40000000 } });
@@ -115,8 +116,16 @@ describe('romimage arm / arm64', () => {
     expect(noDtb.status).toBe(0);
     expect(noDtb.stderr.toString()).toMatch(/warning: no --dtb or --dtb-address: r2 = 0/);
     expect(noDtb.stderr.toString()).toMatch(/warning: the zImage at 0x48000000 is not within the first 128 MiB of RAM/);
-    const quiet = uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '-o', 'w.rom');
+    const quiet = uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '--dtb-size', '16K', '-o', 'w.rom');
     expect(quiet.stderr.toString()).toBe('');
+  });
+
+  it('ARM: a firmware DTB where the decompressor writes is refused, and nothing is written', () => {
+    const r = uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '-o', 'hit.rom');
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toMatch(/^uimg: .*the DTB at 0x40000000\.\.0x40100000 lies where the zImage's decompressor writes its page tables \(0x40004000\.\.0x40008000\).*hint: put the DTB above/);
+    expect(r.stderr.toString().trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'hit.rom'))).toBe(false);
   });
 
   it('arm64: QEMU\'s DTB at the RAM base pushes the Image to the next 2 MiB boundary', () => {

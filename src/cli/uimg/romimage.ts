@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import type { Endian } from '../../asm/assembler.js';
 import { UimgError, hex32 } from '../../errors.js';
 import {
-  planArmRom, writeArmRom, kernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, KERNEL_HEAD_SIZE, type ArmRomArch, type KernelFacts,
+  planArmRom, writeArmRom, readKernelFacts, DEFAULT_DTB_RESERVE, DEFAULT_MACHINE_ID, type ArmRomArch, type KernelFacts,
 } from '../../formats/romimage/arm-rom.js';
 import { formatRomLayout, type RomLayout } from '../../formats/romimage/layout.js';
 import { formatScript, parseScript, scriptCommands, type Script } from '../../formats/romimage/script.js';
@@ -279,10 +279,9 @@ function armCommand(arch: ArmRomArch) {
     const address = (v: string, flag: string) => parseAddress(v, flag, arch === 'arm' ? 32 : 48);
     return withSources(ctx, [a.zimage, a.dtb], async ([kernel, dtb]) => {
       const file = displayPath(a.zimage);
-      const head = await kernel!.read(0, KERNEL_HEAD_SIZE);
       let facts: KernelFacts;
       try {
-        facts = kernelFacts(arch, head, kernel!.size);
+        facts = await readKernelFacts(arch, kernel!);
       } catch (e) {
         throw e instanceof UimgError ? e.withFile(file) : e;
       }

@@ -22,7 +22,8 @@ import { UimgError, hex32 } from '../../errors.js';
 import { hex } from '../../numbers.js';
 import { finding, type Finding } from '../../findings.js';
 import { ARM64_IMAGE_HEADER_SIZE, arm64Placement, decodeArm64Header, isArm64Image } from '../image-arm64/image-arm64.js';
-import { decodeArmZImageHeader, isArmZImage } from '../zimage-arm/zimage-arm.js';
+import { armDecompression } from '../zimage-arm/decompressor.js';
+import { decodeArmZImageHeader, isArmZImage, readArmZImage, type ZImageArm } from '../zimage-arm/zimage-arm.js';
 import type { RomLayout, RomRegion } from './layout.js';
 
 export type ArmRomArch = 'arm' | 'arm64';
@@ -58,6 +59,8 @@ export interface ArmRomOptions {
 
 export interface KernelFacts {
   size: number;
+  /** ARM only: what the decompressor needs, to keep the DTB out of where it writes. */
+  zimage?: Pick<ZImageArm, 'length' | 'kernelSize' | 'appendedDtb'>;
   /** AArch64 only. */
   textOffset?: number;
   /** AArch64 only: bytes the kernel needs from its start, BSS included. */
@@ -115,6 +118,12 @@ export function kernelFacts(arch: ArmRomArch, head: Uint8Array, size: number): K
   }
   const { textOffset, imageSize } = arm64Placement(h);
   return { size, textOffset, imageSize: Math.max(imageSize, size) };
+}
+
+/** kernelFacts() from a source, plus (ARM) the zImage's size record, which says where its decompressor writes. */
+export async function readKernelFacts(arch: ArmRomArch, src: ByteSource): Promise<KernelFacts> {
+  const facts = kernelFacts(arch, await src.read(0, KERNEL_HEAD_SIZE), src.size);
+  return arch === 'arm' ? { ...facts, zimage: (await readArmZImage(src)).zimage } : facts;
 }
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
@@ -230,9 +239,19 @@ export function planArmRom(o: ArmRomOptions, kernel: KernelFacts, dtbSize?: numb
     throw new UimgError('BAD_VALUE', `the kernel at ${hex(kernelRange[0])}..${hex(kernelRange[1])} overlaps the DTB at ${hex(dtbRange[0])}..${hex(dtbRange[1])}`,
       { field: 'kernel-address', actual: hex(k.address) }, 'leave out --kernel-address to let uimg place the kernel clear of the DTB');
   }
+  // The ARM decompressor writes below and beyond the zImage (page tables, the kernel and its BSS, its stack, maybe a
+  // moved copy of itself): an embedded DTB goes past all of it, an external one must not be in it.
+  const writes = arch === 'arm' && kernel.zimage ? armDecompression(kernel.zimage, k.address)?.writes ?? [] : [];
   if (dtbLength !== undefined && !dtbRange) {
-    const at = arch === 'arm' ? alignUp(kernelRange[1], MiB) + MiB : alignUp(kernelRange[1], ARM64_ALIGN);
+    const clear = Math.max(kernelRange[1], ...writes.map((w) => w.end));
+    const at = arch === 'arm' ? alignUp(clear, MiB) + MiB : alignUp(kernelRange[1], ARM64_ALIGN);
     dtbRange = [at, at + dtbLength];
+  }
+  const hit = dtbRange && writes.find((w) => overlaps([w.start, w.end], dtbRange!));
+  if (hit) {
+    throw new UimgError('BAD_VALUE', `the DTB at ${hex(dtbRange![0])}..${hex(dtbRange![1])} lies where the zImage's decompressor writes its ${hit.what} (${hex(hit.start)}..${hex(hit.end)})`,
+      { field: 'dtb-address', actual: hex(dtbRange![0]), expected: `outside ${hex(hit.start)}..${hex(hit.end)}` },
+      `put the DTB above ${hex(Math.max(...writes.map((w) => w.end)))}, embed it with --dtb (placed clear of the kernel), or give its real size with --dtb-size`);
   }
   if (arch === 'arm' && (k.address < o.ramBase || k.address + k.footprint > o.ramBase + ZIMAGE_WINDOW)) {
     findings.push(finding('rom-zimage-high', `the zImage at ${hex(k.address)} is not within the first 128 MiB of RAM (${hex(o.ramBase)})`,
