@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm run demo: make, list and verify a uImage from the bundled sample with uimg, then show the drop-in mkimage
-// producing the very same bytes (and U-Boot's own mkimage too, when it is installed).
+// npm run demo: make, verify, inspect and list a uImage from the bundled sample with uimg, write the header a
+// first-stage loader would be built with, then show the drop-in mkimage producing the very same bytes (and U-Boot's
+// own mkimage too, when it is installed).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ try {
     '--load', '0x40100000', '--entry', '0x40100000', '--name', 'hello-uimage'];
   show(`uimg create ${sample} -o hello.uimg ${args.join(' ')}`, ...node('uimg.js', ['create', sample, '-o', 'hello.uimg', ...args]));
   show('uimg verify hello.uimg', ...node('uimg.js', ['verify', 'hello.uimg']));
+  show('uimg inspect hello.uimg', ...node('uimg.js', ['inspect', 'hello.uimg']));
+  show('uimg loader c-header --kernel hello.uimg --img-address 0x80000 -o -', ...node('uimg.js', ['loader', 'c-header', '--kernel', 'hello.uimg', '--img-address', '0x80000', '-o', '-']));
   show('uimg list hello.uimg --format mkimage', ...node('uimg.js', ['list', 'hello.uimg', '--format', 'mkimage']));
   const mk = ['-A', 'arm', '-O', 'linux', '-T', 'kernel', '-C', 'none', '-a', '0x40100000', '-e', '0x40100000', '-n', 'hello-uimage', '-d', sample];
   show(`mkimage ${mk.join(' ')} drop-in.uimg   (uimg's drop-in mkimage)`, ...node('mkimage.js', [...mk, 'drop-in.uimg']));
