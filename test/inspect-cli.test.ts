@@ -1,7 +1,9 @@
 /** `uimg inspect` as a pipeline sees it: the tree, --json, --strict, --scan, stdin, limits and errors. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { debianAmd64BzImage } from './debian-files.js';
 import { fixture, runOurs, tempDir } from './helpers.js';
 
 const dir = tempDir('uimg-inspect-cli-');
@@ -54,6 +56,7 @@ describe('uimg inspect', () => {
     const r = uimg(['--strict', FIX('uimage-arm-arm64.img')]);
     expect(r.status).toBe(4);
     expect(r.stdout.toString()).toContain('! error arch-mismatch');
+    expect(r.stdout.toString()).toContain('U-Boot does not check it against the kernel'); // boot-in-qemu.md 3.6: it boots, silently
     expect(uimg(['--strict', FIX('uimage-defaults.img')]).status).toBe(0); // warnings only
     expect(json(uimg(['--strict', '--json', FIX('uimage-arm-arm64.img')])).ok).toBe(false);
   });
@@ -104,5 +107,72 @@ describe('uimg inspect', () => {
     const r = uimg(['--deep', '--max-bytes', '4K', FIX('zimage-xz.bin')]);
     expect(r.status).toBe(4);
     expect(r.stderr.toString()).toMatch(/--max-bytes 4096.*\(hint: raise --max-bytes/);
+  });
+
+  it('--timeout: a file that takes longer is a one-line TIMED_OUT error naming the file and the flag, exit 4', async (ctx) => {
+    const path = await debianAmd64BzImage();
+    if (typeof path !== 'string') return ctx.skip(path.skip);
+    const r = uimg(['--timeout', '0.001', path]);
+    expect(r.status).toBe(4);
+    expect(r.stderr.toString()).toBe(`uimg: ${path}: inspection did not finish within --timeout 0.001 s (hint: raise --timeout, or use --headers-only, which reads a few KiB)\n`);
+    expect(json(uimg(['--json', '--timeout', '0.001', path])).files[0].error.code).toBe('TIMED_OUT');
+    expect(uimg(['--timeout', 'soon', FIX('board.dtb')]).stderr.toString()).toContain("--timeout: 'soon' is not a number of seconds");
+  });
+
+  it('refuses a device or pipe, whose size is unknown, instead of calling it empty', () => {
+    const r = uimg(['/dev/zero']);
+    expect(r.status).toBe(3);
+    expect(r.stderr.toString()).toMatch(/^uimg: \/dev\/zero: is a character device, not a regular file: its size is unknown \(hint: copy/);
+  });
+
+  it('--fdt-addr on a bare zImage needs --load-addr; a uImage gives its own load address', () => {
+    const r = uimg(['--fdt-addr', '0x80010000', FIX('zimage-xz.bin')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toContain('--fdt-addr needs --load-addr for a bare zImage');
+    expect(uimg(['--fdt-addr', '0x80010000', FIX('uimage-zimage.img')]).stdout.toString()).toContain('! error fdt-overlap');
+  });
+
+  it('with --json, stdout alone carries the result, --strict included', () => {
+    const r = uimg(['--strict', '--json', FIX('uimage-arm-arm64.img')]);
+    expect(r.status).toBe(4);
+    expect(r.stderr.toString()).toBe('');
+  });
+});
+
+describe('uimg inspect: the embedded kernel configuration (CONFIG_IKCONFIG)', () => {
+  const config = '#\n# Automatically generated file; DO NOT EDIT.\n#\nCONFIG_LOCALVERSION="-uimg"\nCONFIG_IKCONFIG=y\n# CONFIG_SWAP is not set\nCONFIG_HZ=250\n';
+  // An arm64 Image whose body holds kernel/configs.c's block: IKCFG_ST, the gzip'd .config, IKCFG_ED.
+  const withIkconfig = () => {
+    const image = f('image-arm64.bin').slice();
+    const block = Buffer.concat([Buffer.from('IKCFG_ST'), gzipSync(config), Buffer.from('IKCFG_ED')]);
+    image.set(block, 0x2000);
+    return image;
+  };
+  const image = join(dir, 'Image-ikconfig');
+  const imageGz = join(dir, 'Image-ikconfig.gz');
+  writeFileSync(image, withIkconfig());
+  writeFileSync(imageGz, gzipSync(withIkconfig()));
+
+  it('shows it in the tree and in --json, in an Image and in the kernel decompressed from an Image.gz', () => {
+    for (const path of [image, imageGz]) {
+      expect(uimg([path]).stdout.toString()).toContain('ikconfig: 3 options (CONFIG_LOCALVERSION="-uimg"; print it with --ikconfig)');
+      const root = json(uimg(['--json', path])).files[0].root;
+      const kernel = path === image ? root : root.children[0];
+      expect(kernel.ikconfig).toEqual({ bytes: config.length, options: 3 });
+    }
+    expect(json(uimg(['--json', FIX('image-arm64.bin')])).files[0].root.ikconfig).toBeUndefined();
+  });
+
+  it('--ikconfig prints the config text itself, or exits 4 with one line when there is none', () => {
+    for (const path of [image, imageGz]) {
+      const r = uimg(['--ikconfig', path]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.toString()).toBe(config);
+    }
+    const none = uimg(['--ikconfig', FIX('zimage-xz.bin')]);
+    expect(none.status).toBe(4);
+    expect(none.stdout.toString()).toBe('');
+    expect(none.stderr.toString()).toMatch(/^uimg: .*zimage-xz\.bin: no embedded kernel configuration: no IKCFG_ST\.\.\.IKCFG_ED block .*\(hint: the kernel was built without CONFIG_IKCONFIG.*\)\n$/);
+    expect(uimg(['--ikconfig', '--json', image]).status).toBe(2);
   });
 });

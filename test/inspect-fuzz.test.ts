@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBytes, type ByteSource } from '../src/bytes/source.js';
 import { isUimgError } from '../src/errors.js';
 import { inspect, type InspectOptions } from '../src/inspect/inspect.js';
+import { allFindings } from '../src/inspect/present.js';
 import { debianAmd64BzImage, debianArm64Image, debianArmmpZImage } from './debian-files.js';
 import { FIXTURES } from './helpers.js';
 
@@ -71,6 +72,24 @@ describe('damaged Debian kernels', () => {
     // Deep, a few times: a flip inside the compressed stream must end in a finding.
     for (const at of [0x10000, 0x200000, b.length - 8]) await survives(flipped(b, at, 0x55), { deep: true, maxBytes: 128 << 20 });
   }, 180_000);
+});
+
+describe('damage the audit found unreported', () => {
+  // Byte flips at the Debian kernels' payload magic, table pointer, size tag and endianness word: each a finding.
+  it.each([
+    ['armmp', 0xe6a5, 'malformed', 'no compressed kernel in'],
+    ['armmp', 0x38, 'ram-size-unknown', 'has no kernel size record'],
+    ['armmp', 0xd4f4, 'ram-size-unknown', 'found 0x5a534cb4'],
+    ['armmp', 0x30, 'malformed', 'the endianness word at 0x30 is 0x040302fe'],
+    ['amd64', 0x52cc, 'malformed', 'is not a compressed stream'],
+  ] as const)('%s flipped at %i: %s', async (name, at, rule, text, ctx) => {
+    const path = await (name === 'armmp' ? debianArmmpZImage : debianAmd64BzImage)();
+    if (typeof path !== 'string') return ctx.skip(path.skip);
+    const report = await inspect(fromBytes(flipped(new Uint8Array(readFileSync(path)), at, 0xff)));
+    const found = allFindings(report.root);
+    expect(found.map((x) => x.rule)).toContain(rule);
+    expect(found.find((x) => x.rule === rule)!.message).toContain(text);
+  });
 });
 
 /** A source of `size` bytes that are `head` then zeros, counting what is read. */

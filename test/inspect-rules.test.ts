@@ -89,16 +89,23 @@ const CASES: Partial<Record<RuleId, Case>> = {
     fire: async () => [await shRomImage({ marker: 0 })],
     quiet: async () => [await shRomImage()],
   },
+  'ram-size-unknown': {
+    fire: async () => [f('zimage-be.bin')], // no extension table, as before Linux 4.7
+    quiet: async () => [f('zimage-xz.bin')],
+  },
   'at91bootstrap-refuses': {
     fire: async () => [await uimage([f('image-arm64.gz')], { comp: 1 })],
     quiet: async () => [f('uimage-zimage.img')],
   },
 };
 
+/** Rules of another command that inspect also fires. */
+const ALSO_INSPECTED: RuleId[] = ['ram-size-unknown'];
+
 describe('inspection rules', () => {
   it('has a fire/quiet case for every inspection rule', () => {
     const inspection = Object.values(RULES).filter((r) => r.scope === 'inspect').map((r) => r.id);
-    expect(inspection.sort()).toEqual(Object.keys(CASES).sort());
+    expect([...inspection, ...ALSO_INSPECTED].sort()).toEqual(Object.keys(CASES).sort());
   });
 
   for (const [rule, c] of Object.entries(CASES) as [RuleId, Case][]) {
@@ -121,6 +128,25 @@ describe('inspection rules', () => {
     const end = 0x82000000 + new DataView(z.buffer, z.byteOffset).getUint32(0x2c, true);
     expect(await rulesOf(f('zimage-xz.bin'), { loadAddress: 0x82000000, fdtAddress: end + 0x1000 })).toEqual(['fdt-overlap']);
     expect(await rulesOf(f('zimage-xz.bin'), { loadAddress: 0x82000000, fdtAddress: end + 0x11000 })).toEqual([]);
+  });
+
+  it('a damaged kernel header or payload is a finding, with the offset, expected and found', async () => {
+    const findingsOf = async (bytes: Uint8Array) => allFindings((await inspect(fromBytes(bytes))).root);
+    // zimage-xz.bin: endianness word at 0x30, table at 0x100 (KLSZ tag at 0x104), xz payload at 0x181.
+    expect(await findingsOf(flip(f('zimage-xz.bin'), 0x181))).toEqual([expect.objectContaining({
+      rule: 'malformed', severity: 'error', offset: 0x100, message: expect.stringMatching(/no compressed kernel in \[0x00000100, .*before the size word at 0x.*expected a gzip.*found none/),
+    })]);
+    expect(await findingsOf(flip(f('zimage-xz.bin'), 0x30))).toEqual([expect.objectContaining({
+      rule: 'malformed', offset: 0x30, message: expect.stringContaining('is 0x040302fe, expected 0x04030201'),
+    })]);
+    expect(await findingsOf(flip(f('zimage-xz.bin'), 0x104))).toEqual([expect.objectContaining({
+      rule: 'ram-size-unknown', severity: 'warning', offset: 0x104, message: expect.stringContaining('expected the tag 0x5a534c4b ("KLSZ") at 0x00000104, found 0x5a534cb4'),
+    })]);
+    // bzimage.bin: one setup sector, payload_offset 0x40: the xz stream at 0x440.
+    expect(await findingsOf(flip(f('bzimage.bin'), 0x440))).toEqual([expect.objectContaining({
+      rule: 'malformed', severity: 'error', offset: 0x440, message: expect.stringContaining('is not a compressed stream: expected a gzip, bzip2, lzma, xz, lzo, lz4 or zstd header that checks out, found 02 37 7a 58 5a 00'),
+    })]);
+    expect(await findingsOf(f('bzimage.bin'))).toEqual([]);
   });
 
   it('mkimage-defaults stands in for the comp and arch rules it implies', async () => {

@@ -11,7 +11,7 @@ import { fromBytes, readClamped, subSource, type ByteSource } from '../bytes/sou
 import { UimgError, isUimgError, type ErrorCode } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { COMPRESSION_FORMATS, compressedStreamFormat, type CompressedStream } from '../formats/compressed/stream.js';
-import { decompress, findLinuxBanner } from '../formats/compressed/index.js';
+import { decompress, extractIkconfig, findLinuxBanner } from '../formats/compressed/index.js';
 import { FORMATS, PROBE_BYTES, probeFormat, type FormatModule, type Part } from '../formats/registry.js';
 import { loaderVerdicts, type LoaderVerdict } from './loaders.js';
 import { crossLayerFindings } from './rules.js';
@@ -26,6 +26,11 @@ const BANNER_CHUNK = 4 << 20;
 /** Errors that end the inspection (a limit, a cancel) rather than becoming a finding about the file. */
 const STOPPING: ReadonlySet<ErrorCode> = new Set(['SIZE_LIMIT', 'TIMED_OUT', 'ABORTED']);
 const BANNER_OVERLAP = 1024;
+/** kernel/configs.c's markers around the gzip'd .config (CONFIG_IKCONFIG). */
+const IKCFG_START = Uint8Array.from('IKCFG_ST', (c) => c.charCodeAt(0));
+/** A compressed .config is tens of KiB, its text a few hundred: more is not a config. */
+const MAX_IKCONFIG_GZIP = 1 << 20;
+const MAX_IKCONFIG_TEXT = 8 << 20;
 /** 6.1+ kernels also hold a placeholder banner without the build number. */
 const FINAL_BANNER = /\) #\d+/;
 
@@ -60,8 +65,21 @@ export interface InspectNode {
   arch?: string;
   /** The "Linux version ..." line (--deep). */
   banner?: string;
+  /** The configuration the kernel embeds (CONFIG_IKCONFIG, --deep). */
+  ikconfig?: Ikconfig;
   findings: Finding[];
   children: InspectNode[];
+}
+
+export interface Ikconfig {
+  /** The .config text, as scripts/extract-ikconfig prints it. */
+  text: string;
+  /** Its length in bytes. */
+  bytes: number;
+  /** How many CONFIG_...= lines it sets. */
+  options: number;
+  /** CONFIG_LOCALVERSION's value, when set. */
+  localVersion?: string;
 }
 
 export interface InspectReport {
@@ -125,6 +143,7 @@ async function inspectRange(src: ByteSource, where: Where, opts: InspectOptions,
     await decompressInto(node, stream, src, opts, depth);
   } else if (node.arch && node.children.length === 0) {
     node.banner = await bannerIn(src, opts);
+    await ikconfigInto(node, await ikconfigBlock(src, opts), opts);
   }
   return node;
 }
@@ -141,10 +160,15 @@ async function readBounded(src: ByteSource, opts: InspectOptions, what: string):
 
 async function decompressInto(node: InspectNode, stream: CompressedStream, src: ByteSource, opts: InspectOptions, depth: number): Promise<void> {
   let data: Uint8Array;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
     const input = await readBounded(src, opts, `the ${stream.compression} stream`);
-    ({ data } = await decompress(stream.compression, input, { maxOutputBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, signal: opts.signal }));
+    ({ data } = await decompress(stream.compression, input, { maxOutputBytes: maxBytes, signal: opts.signal }));
   } catch (e) {
+    if (isUimgError(e) && e.code === 'SIZE_LIMIT' && e.data.expected === maxBytes) {
+      throw new UimgError('SIZE_LIMIT', `the ${stream.compression} stream at ${node.offset} decompresses to more than --max-bytes ${maxBytes}`,
+        { ...e.data, field: 'max-bytes' }, 'raise --max-bytes to read it, if the input is trusted');
+    }
     if (!isUimgError(e) || STOPPING.has(e.code)) throw e;
     if (e.code === 'UNSUPPORTED_COMPRESSION') stream.notDecompressed = e.message;
     else node.findings.push(finding('malformed', `the ${stream.compression} stream does not decompress: ${e.message}`, e.hint ?? 'the payload is damaged', node.offset));
@@ -158,6 +182,7 @@ async function decompressInto(node: InspectNode, stream: CompressedStream, src: 
   const child = await inspectRange(fromBytes(data), { name: 'decompressed', space: 'decompressed', base: 0 }, opts, depth + 1);
   if (!child.banner && child.children.length === 0) child.banner = findLinuxBanner(data);
   if (child.format === 'data' && child.banner) child.summary = 'Linux kernel (raw Image)';
+  if (!child.ikconfig && child.children.length === 0) await ikconfigInto(child, ikconfigAt(data, indexOf(data, IKCFG_START)), opts);
   node.children.push(child);
 }
 
@@ -172,4 +197,48 @@ async function bannerIn(src: ByteSource, opts: InspectOptions): Promise<string |
     last = hit ?? last;
   }
   return last;
+}
+
+/** The first occurrence of `needle` in `bytes`, from `from`, or -1. */
+function indexOf(bytes: Uint8Array, needle: Uint8Array, from = 0): number {
+  for (let at = bytes.indexOf(needle[0]!, from); at >= 0 && at + needle.length <= bytes.length; at = bytes.indexOf(needle[0]!, at + 1)) {
+    if (needle.every((b, i) => bytes[at + i] === b)) return at;
+  }
+  return -1;
+}
+
+/** The bytes from IKCFG_ST at `at` on, bounded: enough for a real config's gzip stream and its end marker. */
+function ikconfigAt(bytes: Uint8Array, at: number): Uint8Array | undefined {
+  return at < 0 ? undefined : bytes.subarray(at, at + IKCFG_START.length + MAX_IKCONFIG_GZIP + IKCFG_START.length);
+}
+
+/** The IKCFG block of an uncompressed kernel, found in overlapping chunks as the banner is. */
+async function ikconfigBlock(src: ByteSource, opts: InspectOptions): Promise<Uint8Array | undefined> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  for (let at = 0; at < Math.min(src.size, max); at += BANNER_CHUNK) {
+    opts.signal?.throwIfAborted();
+    const hit = indexOf(await readClamped(src, at, BANNER_CHUNK + IKCFG_START.length), IKCFG_START);
+    if (hit >= 0) return readClamped(src, at + hit, 2 * IKCFG_START.length + MAX_IKCONFIG_GZIP);
+  }
+  return undefined;
+}
+
+/** Decompress the block's config onto the node; a damaged one is a finding. */
+async function ikconfigInto(node: InspectNode, block: Uint8Array | undefined, opts: InspectOptions): Promise<void> {
+  if (!block) return;
+  let text: string | undefined;
+  try {
+    text = await extractIkconfig(block, { maxOutputBytes: Math.min(MAX_IKCONFIG_TEXT, opts.maxBytes ?? DEFAULT_MAX_BYTES), signal: opts.signal });
+  } catch (e) {
+    // A config past MAX_IKCONFIG_TEXT is damage, not a reason to stop the inspection.
+    if (!isUimgError(e) || (STOPPING.has(e.code) && e.code !== 'SIZE_LIMIT')) throw e;
+    node.findings.push(finding('malformed', `the embedded kernel configuration (IKCFG_ST) does not decompress: ${e.message}`, 'the kernel image is damaged'));
+    return;
+  }
+  if (text === undefined) return;
+  const localVersion = /^CONFIG_LOCALVERSION="(.*)"$/m.exec(text)?.[1];
+  node.ikconfig = {
+    text, bytes: new TextEncoder().encode(text).length, options: text.match(/^CONFIG_\w+=/gm)?.length ?? 0,
+    ...(localVersion !== undefined ? { localVersion } : {}),
+  };
 }

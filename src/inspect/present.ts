@@ -3,7 +3,7 @@
  * past 2^53 as decimal strings) and as a readable tree. Both are pure, so a browser shows the same thing.
  */
 import type { Finding, Severity } from '../findings.js';
-import { moduleFor, type InspectNode, type InspectReport } from './inspect.js';
+import { moduleFor, type Ikconfig, type InspectNode, type InspectReport } from './inspect.js';
 
 export function hexOf(n: number | bigint): string {
   const big = BigInt(n);
@@ -41,6 +41,7 @@ export function nodeJson(node: InspectNode): object {
     ...(node.arch ? { arch: node.arch } : {}),
     ...(node.value !== undefined ? { fields: valueJson(node.value, hexFieldsOf(node)) } : {}),
     ...(node.banner ? { banner: node.banner } : {}),
+    ...(node.ikconfig ? { ikconfig: { bytes: node.ikconfig.bytes, options: node.ikconfig.options } } : {}),
     findings: node.findings,
     children: node.children.map(nodeJson),
   };
@@ -107,6 +108,16 @@ function scalar(key: string, v: unknown, hexFields: ReadonlySet<string>): string
   return String(v);
 }
 
+function ikconfigLine(c: Ikconfig): string {
+  const local = c.localVersion !== undefined ? `CONFIG_LOCALVERSION=${JSON.stringify(c.localVersion)}; ` : '';
+  return `ikconfig: ${c.options} options (${local}print it with --ikconfig)`;
+}
+
+/** The first embedded kernel configuration in the tree (the kernel's, whatever wraps it). */
+export function ikconfigOf(node: InspectNode): Ikconfig | undefined {
+  return node.ikconfig ?? node.children.map(ikconfigOf).find((c) => c !== undefined);
+}
+
 function findingLine(f: Finding): string {
   return `${f.severity} ${f.rule}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}`;
 }
@@ -119,6 +130,7 @@ function nodeLines(node: InspectNode, prefix: string, last: boolean, top: boolea
   const lines = [prefix + branch + head];
   lines.push(...fieldLines(node.value, hexFieldsOf(node), inner + '  '));
   if (node.banner) lines.push(`${inner}  banner: ${node.banner}`);
+  if (node.ikconfig) lines.push(`${inner}  ${ikconfigLine(node.ikconfig)}`);
   for (const f of node.findings) lines.push(`${inner}  ! ${findingLine(f)}`);
   node.children.forEach((c, i) => lines.push(...nodeLines(c, inner, i === node.children.length - 1, false)));
   return lines;

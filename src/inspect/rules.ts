@@ -102,7 +102,7 @@ function uimageRules(node: InspectNode, opts: InspectOptions): void {
   }
   if (kernelType && kernel?.arch && !archAccepts(h.arch.name, kernel.arch)) {
     node.findings.push(finding('arch-mismatch', `the header says ${h.arch.longName} (${h.arch.name ?? h.arch.id}), the data is ${kernel.summary}`,
-      `use -A ${kernel.arch}; U-Boot refuses an image for another architecture`, 0x1d));
+      `use -A ${kernel.arch}; U-Boot does not check it against the kernel: it boots the image the wrong way (an arm64 Image under -A arm is started in AArch32 and stays silent)`, 0x1d));
   }
   const size = isStream(payload) ? streamSize(payload) : undefined;
   const bootmLen = opts.bootmLen ?? DEFAULT_BOOTM_LEN;

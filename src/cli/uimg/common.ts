@@ -83,7 +83,13 @@ export async function noteInput(ctx: Context, path: string, opts: { allowEmpty?:
     throw new UimgError('NOT_A_FILE', `${path}: is a directory, not a file`, { file: path, expected: 'a file', actual: 'a directory' },
       'name a file inside it');
   }
-  if (st.isFile() && st.size === 0 && !opts.allowEmpty) throw emptyInput(path);
+  if (!st.isFile()) {
+    // A device or pipe stats as 0 bytes, and may never end (/dev/zero): its size cannot be trusted or bounded up front.
+    const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a pipe' : 'a socket';
+    throw new UimgError('NOT_A_FILE', `${path}: is ${kind}, not a regular file: its size is unknown`, { file: path, expected: 'a regular file', actual: kind },
+      'copy the bytes you mean into a file first, e.g. dd if=DEVICE of=image bs=1M count=N');
+  }
+  if (st.size === 0 && !opts.allowEmpty) throw emptyInput(path);
   ctx.inputs.set(inodeKey(st), path);
   return st.size;
 }

@@ -1,11 +1,11 @@
 /** uimg inspect: what a boot file is, layer by layer, what is wrong with it, and which loaders take it. */
 import type { Argv } from 'yargs';
-import { isUimgError } from '../../errors.js';
+import { UimgError, isUimgError } from '../../errors.js';
 import { DEFAULT_MAX_BYTES, inspect, type InspectOptions } from '../../inspect/inspect.js';
-import { allFindings, formatTree, reportJson } from '../../inspect/present.js';
+import { allFindings, formatTree, ikconfigOf, reportJson } from '../../inspect/present.js';
 import { DEFAULT_BOOTM_LEN } from '../../inspect/rules.js';
 import { formatScan, scan, scanJson } from '../../inspect/scan.js';
-import { type Context, EXIT, displayPath, exitCodeFor, ioError, openSource, parseAddress, parseNumberFlag, printJson } from './common.js';
+import { type Context, EXIT, badFlagValue, displayPath, exitCodeFor, ioError, openSource, parseAddress, parseNumberFlag, printJson } from './common.js';
 
 export interface InspectArgs {
   files: string[];
@@ -18,7 +18,12 @@ export interface InspectArgs {
   maxBytes: string;
   loadAddr?: string;
   fdtAddr?: string;
+  ikconfig: boolean;
+  timeout: string;
 }
+
+/** --timeout's default: minutes longer than a 50 MB kernel takes on a slow board. */
+const DEFAULT_TIMEOUT_SECONDS = 120;
 
 export function inspectBuilder(y: Argv): Argv<InspectArgs> {
   return y
@@ -32,12 +37,39 @@ export function inspectBuilder(y: Argv): Argv<InspectArgs> {
     .option('bootm-len', { type: 'string', default: String(DEFAULT_BOOTM_LEN), describe: 'U-Boot\'s CONFIG_SYS_BOOTM_LEN for the bootm-len rule (bytes; 0x.., K, M suffixes)' })
     .option('max-bytes', { type: 'string', default: String(DEFAULT_MAX_BYTES), describe: 'the most --deep or --scan reads or decompresses of one stream' })
     .option('load-addr', { type: 'string', describe: 'where a zImage (not in a uImage) will run, for the overlap rules (hex)' })
-    .option('fdt-addr', { type: 'string', describe: 'where the DTB will be, for the fdt-overlap rule (hex)' }) as unknown as Argv<InspectArgs>;
+    .option('fdt-addr', { type: 'string', describe: 'where the DTB will be, for the fdt-overlap rule (hex; with --load-addr for a bare zImage)' })
+    .option('ikconfig', { type: 'boolean', default: false, describe: 'print the kernel\'s embedded .config (CONFIG_IKCONFIG), as scripts/extract-ikconfig does; exit 4 when it has none' })
+    .option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_SECONDS), describe: 'give up on a file after this many seconds (decimals allowed)' }) as unknown as Argv<InspectArgs>;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw badFlagValue('timeout', value, 'a number of seconds', 'a positive number, e.g. 120 or 0.5', 'the time one file may take');
+  }
+  return seconds;
+}
+
+/** The inspection of one file ran past --timeout: say so about the file and the flag, whatever step it was in. */
+function timedOut(file: string, seconds: number): UimgError {
+  return new UimgError('TIMED_OUT', `${file}: inspection did not finish within --timeout ${seconds} s`,
+    { file, field: 'timeout', expected: `<= ${seconds} s` }, 'raise --timeout, or use --headers-only, which reads a few KiB');
+}
+
+function noIkconfig(file: string): UimgError {
+  return new UimgError('NO_SUCH_PART', `${file}: no embedded kernel configuration: no IKCFG_ST...IKCFG_ED block in the kernel (decompressed where compressed)`,
+    { file, field: 'ikconfig', expected: 'IKCFG_ST', actual: 'none' }, 'the kernel was built without CONFIG_IKCONFIG: look for its /boot/config-* or /proc/config.gz');
 }
 
 export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<number> {
+  const timeout = parseSeconds(a.timeout);
+  const other = a.ikconfig && (a.json ? 'json' : a.scan ? 'scan' : a.headersOnly || !a.deep ? 'headers-only' : undefined);
+  if (other) {
+    throw new UimgError('USAGE', `--ikconfig and --${other} do not go together: --ikconfig prints the config text alone, from the decompressed kernel`,
+      { field: 'ikconfig', actual: other }, `drop --${other}`);
+  }
   const opts: InspectOptions = {
-    deep: a.deep && !a.headersOnly,
+    deep: a.ikconfig || (a.deep && !a.headersOnly),
     bootmLen: parseNumberFlag(a.bootmLen, 'bootm-len', { positive: true }),
     maxBytes: parseNumberFlag(a.maxBytes, 'max-bytes', { positive: true }),
     ...(a.loadAddr !== undefined ? { loadAddress: parseAddress(a.loadAddr, 'load-addr') } : {}),
@@ -47,17 +79,29 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
   let code: number = EXIT.OK;
   for (const path of a.files) {
     const file = displayPath(path);
+    const signal = AbortSignal.timeout(timeout * 1000);
     try {
       // An empty file is an answer ("empty"), as file(1) gives it, not an error.
       const src = await openSource(ctx, path, { allowEmpty: true });
       try {
         if (a.scan) {
-          const hits = await scan(src, opts);
+          const hits = await scan(src, { ...opts, signal });
           if (a.json) results.push(scanJson(file, src.size, hits));
           else ctx.io.stdout(formatScan(file, src.size, hits));
           continue;
         }
-        const report = await inspect(src, opts);
+        const report = await inspect(src, { ...opts, signal });
+        if (report.root.format === 'zimage-arm' && opts.fdtAddress !== undefined && opts.loadAddress === undefined) {
+          // A uImage says where its zImage goes; a bare zImage's decompression, and so the rule, depends on bootz's address.
+          throw new UimgError('USAGE', `${file}: --fdt-addr needs --load-addr for a bare zImage: the fdt-overlap rule compares the DTB with where the zImage decompresses, which depends on where it is loaded`,
+            { file, field: 'fdt-addr', expected: '--load-addr' }, 'add --load-addr with the address bootz is given for the kernel');
+        }
+        if (a.ikconfig) {
+          const config = ikconfigOf(report.root);
+          if (!config) throw noIkconfig(file);
+          ctx.io.stdout(config.text);
+          continue;
+        }
         const error = a.strict ? allFindings(report.root).find((f) => f.severity === 'error') : undefined;
         if (error) {
           code = Math.max(code, EXIT.INVALID);
@@ -70,6 +114,7 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
       }
     } catch (e) {
       // A file-system error while reading (a directory, a vanished file) is about this file, like one at open.
+      if (signal.aborted) e = timedOut(file, timeout);
       if (!isUimgError(e) && typeof (e as { code?: unknown }).code !== 'string') throw e;
       const err = ioError(e, file, 'read');
       code = Math.max(code, exitCodeFor(err));

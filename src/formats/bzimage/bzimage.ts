@@ -5,7 +5,9 @@
  */
 import { bytesAt, readCString, readU16LE, readU32LE, readU64LE } from '../../bytes/endian.js';
 import { readClamped, type ByteSource } from '../../bytes/source.js';
+import { hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
+import { findPayloads } from '../compressed/index.js';
 import type { Decoded, FormatModule, Part } from '../registry.js';
 
 const HDRS = [0x48, 0x64, 0x72, 0x53]; // "HdrS"
@@ -15,6 +17,8 @@ const BOOT_FLAG = 0xaa55;
 /** The setup header ends before 0x270 in every protocol version so far. */
 const SETUP_HEADER_END = 0x270;
 const VERSION_STRING_MAX = 256;
+/** Enough of the payload for its stream header checks and a short trial decode. */
+const PAYLOAD_PROBE = 64 << 10;
 
 export interface X86LoadFlags {
   raw: number;
@@ -139,6 +143,14 @@ async function decodeBzImage(src: ByteSource): Promise<Decoded<BzImage>> {
     } else if (h.payloadLength >= 4) {
       // The build appends the decompressed size to every payload (gzip's ISIZE is the same word).
       const sizeWord = readU32LE(await src.read(end - 4, 4), 0);
+      const head = await readClamped(src, h.payloadFileOffset, Math.min(h.payloadLength, PAYLOAD_PROBE));
+      if (findPayloads(head, { maxCandidates: 1 })[0]?.offset !== 0) {
+        // Every bzImage's payload is a compressed vmlinux: without one, the decompressor stops with an error.
+        const found = Array.from(head.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
+        findings.push(finding('malformed',
+          `the payload at ${hex32(h.payloadFileOffset)} (payload_offset ${hex32(h.payloadOffset!)} past the protected-mode code at ${hex32(h.protectedModeOffset)}) is not a compressed stream: expected a gzip, bzip2, lzma, xz, lzo, lz4 or zstd header that checks out, found ${found}`,
+          'the payload or payload_offset (0x248) is damaged and the kernel cannot boot: re-copy or rebuild the bzImage', h.payloadFileOffset));
+      }
       parts.push({ name: 'payload', offset: h.payloadFileOffset, length: h.payloadLength, uncompressedSize: sizeWord, sizeSource: 'bzimage-size-trailer' });
     }
   }

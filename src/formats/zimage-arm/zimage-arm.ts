@@ -7,6 +7,7 @@
  */
 import { readU32BE, readU32LE } from '../../bytes/endian.js';
 import { readClamped, type ByteSource } from '../../bytes/source.js';
+import { hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { findPayloads } from '../compressed/index.js';
 import { FDT_HEADER_SIZE, FDT_MAGIC } from '../fdt/fdt.js';
@@ -110,8 +111,10 @@ export function decodeKernelSizeRecord(table: Uint8Array, little: boolean): Omit
 
 /** Read a zImage: header, extension table, payload location and any appended DTB. */
 export async function readArmZImage(src: ByteSource, opts: DecodeOptions = {}): Promise<{ zimage: ZImageArm; findings: Finding[] }> {
-  const h = decodeArmZImageHeader(await src.read(0, HEADER_BYTES));
+  const head = await src.read(0, HEADER_BYTES);
+  const h = decodeArmZImageHeader(head);
   const little = h.endianness === 'little';
+  const word = (o: number) => (little ? readU32LE(head, o) : readU32BE(head, o));
   const findings: Finding[] = [];
   const length = (h.end - h.start) >>> 0;
   const z: ZImageArm = { ...h, length, trailingBytes: 0 };
@@ -126,6 +129,10 @@ export async function readArmZImage(src: ByteSource, opts: DecodeOptions = {}): 
   if (h.endianFlag === byteSwapped(ZIMAGE_ENDIAN_FLAG)) {
     findings.push(finding('malformed', `the endianness word at 0x30 contradicts the magic's byte order (${h.endianness}-endian)`,
       'the header is damaged', 0x30));
+  } else if (h.endianFlag !== ZIMAGE_ENDIAN_FLAG && h.tableOffset !== undefined) {
+    // Kernels old enough to lack the flag have code at 0x30, but they also lack the table (marker at 0x34).
+    findings.push(finding('malformed', `the endianness word at 0x30 is ${hex32(h.endianFlag)}, expected ${hex32(ZIMAGE_ENDIAN_FLAG)} (every kernel with an extension table has it)`,
+      'the header is damaged: re-copy or rebuild the zImage', 0x30));
   }
   const imageEnd = Math.min(length, src.size);
   let record: ReturnType<typeof decodeKernelSizeRecord>;
@@ -133,8 +140,19 @@ export async function readArmZImage(src: ByteSource, opts: DecodeOptions = {}): 
     if (h.tableOffset < HEADER_BYTES || h.tableOffset + 16 > imageEnd) {
       findings.push(finding('malformed', `the extension table offset 0x${h.tableOffset.toString(16)} lies outside the zImage`, 'the header is damaged', 0x38));
     } else {
-      record = decodeKernelSizeRecord(await src.read(h.tableOffset, 4 * (TABLE_SEARCH_WORDS + 4)), little);
+      const table = await src.read(h.tableOffset, 4 * (TABLE_SEARCH_WORDS + 4));
+      record = decodeKernelSizeRecord(table, little);
+      if (!record) {
+        const word1 = little ? readU32LE(table, 4) : readU32BE(table, 4);
+        findings.push(finding('ram-size-unknown',
+          `the extension table at ${hex32(h.tableOffset)} (from 0x38) has no kernel size record: expected the tag ${hex32(ZIMAGE_KERNEL_SIZE_TAG)} ("KLSZ") at ${hex32(h.tableOffset + 4)}, found ${hex32(word1)}`,
+          'the table pointer at 0x38 or the table is damaged: loaders (kexec-tools) fall back to guessing the decompressed size as 4x the zImage', h.tableOffset + 4));
+      }
     }
+  } else {
+    findings.push(finding('ram-size-unknown',
+      `no extension table (the word at 0x34 is ${hex32(word(0x34))}, not the marker ${hex32(ZIMAGE_TABLE_MARKER)}), so no kernel size record: the decompressed size is unknown`,
+      'normal for kernels before 4.7; a newer one has a damaged header. Loaders (kexec-tools) guess the decompressed size as 4x the zImage', 0x34));
   }
   if (record) {
     const at = record.sizeOffset;
@@ -146,7 +164,16 @@ export async function readArmZImage(src: ByteSource, opts: DecodeOptions = {}): 
       z.kernelSize = { ...record, decompressedSize: readU32LE(await src.read(at, 4), 0) };
     }
   }
-  z.payload = await locatePayload(src, z, opts.scanWindow ?? ZIMAGE_DEFAULT_SCAN_WINDOW);
+  const window = opts.scanWindow ?? ZIMAGE_DEFAULT_SCAN_WINDOW;
+  z.payload = await locatePayload(src, z, window);
+  if (!z.payload && length <= src.size) {
+    // Every zImage carries its compressed kernel: without one the decompressor has nothing to unpack.
+    const { from, limit } = payloadRange(src, z);
+    const end = Math.min(limit, from + window);
+    findings.push(finding('malformed',
+      `no compressed kernel in [${hex32(from)}, ${hex32(end)})${z.kernelSize ? ` before the size word at ${hex32(z.kernelSize.sizeOffset)}` : ''}: expected a gzip, bzip2, lzma, xz, lzo, lz4 or zstd stream whose header checks out, found none`,
+      'the payload\'s header is damaged and the kernel cannot boot: re-copy or rebuild the zImage (uimg inspect --scan shows what is there)', from));
+  }
   if (src.size > length) {
     const after = await readClamped(src, length, FDT_HEADER_SIZE);
     if (after.length >= 8 && readU32BE(after, 0) === FDT_MAGIC) {
@@ -168,13 +195,18 @@ function byteSwapped(v: number): number {
   return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }
 
+/** Where the payload must lie: after the header (or table), before the size word (or the zImage's end). */
+function payloadRange(src: ByteSource, z: ZImageArm): { from: number; limit: number } {
+  const from = z.tableOffset !== undefined && z.tableOffset >= HEADER_BYTES ? z.tableOffset : HEADER_BYTES;
+  return { from, limit: Math.min(z.kernelSize?.sizeOffset ?? z.length, src.size) };
+}
+
 /**
  * The compressed stream: the first validated candidate between the header (or table) and the size word. With a
  * size tag the stream ends at (gzip: just after) the size word; without one, at the zImage's end (an overestimate).
  */
 async function locatePayload(src: ByteSource, z: ZImageArm, window: number): Promise<ZImageArm['payload']> {
-  const from = z.tableOffset !== undefined && z.tableOffset >= HEADER_BYTES ? z.tableOffset : HEADER_BYTES;
-  const limit = Math.min(z.kernelSize?.sizeOffset ?? z.length, src.size);
+  const { from, limit } = payloadRange(src, z);
   if (limit <= from) return undefined;
   const bytes = await readClamped(src, from, Math.min(limit - from, window));
   const [first] = findPayloads(bytes, { maxCandidates: 1 });
