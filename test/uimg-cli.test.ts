@@ -131,3 +131,12 @@ describe('uimg list, verify, extract', () => {
     expect(uimg(['extract', 'bad.img', '-o', 'x', '--force']).status).toBe(0);
   });
 });
+
+describe('uimg usage errors', () => {
+  it('names the flag that swallowed a positional (yargs reports the missing positional first)', () => {
+    const r = uimg(['list', '--bogus', 'tv1.img']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toBe("uimg: Not enough non-option arguments: got 0, need at least 1 (--bogus took 'tv1.img' as its value: is --bogus a flag of this command?) (hint: see 'uimg --help')\n");
+    expect(uimg(['list', '--bogus', 'tv1.img', 'tv1.img']).stderr.toString()).toBe("uimg: Unknown argument: bogus (hint: see 'uimg --help')\n");
+  });
+});

@@ -13,10 +13,30 @@ import { romimageCommands } from './romimage.js';
 import { extractBuilder, extractCommand, listBuilder, listCommand, verifyBuilder, verifyCommand } from './inspect-image.js';
 import { inspectBuilder, inspectCommand } from './inspect.js';
 
+/** stdin is read whole (it cannot be re-read or sized); past this, a file is the right tool. */
+const STDIN_LIMIT = 1 << 30;
+
 async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of process.stdin) {
+    size += (c as Buffer).length;
+    if (size > STDIN_LIMIT) {
+      throw new UimgError('SIZE_LIMIT', `standard input: more than ${STDIN_LIMIT} bytes`, { file: '-', expected: `<= ${STDIN_LIMIT}`, actual: size },
+        'stdin is held in memory whole; give the data as a file instead');
+    }
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks);
+}
+
+/**
+ * yargs checks positionals before unknown flags, so in `inspect --bogus FILE` FILE is taken as --bogus's value and
+ * the complaint is a missing FILE. Say which flag swallowed it.
+ */
+function swallowedPositional(args: readonly string[]): string | undefined {
+  const at = args.findIndex((a, i) => /^--[^=]+$/.test(a) && i + 1 < args.length && !args[i + 1]!.startsWith('-'));
+  return at < 0 ? undefined : ` (${args[at]} took '${args[at + 1]}' as its value: is ${args[at]} a flag of this command?)`;
 }
 
 export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
@@ -53,7 +73,9 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        throw err ?? new UimgError('USAGE', oneLine(msg ?? 'bad command line'), {}, `see '${argv0} --help'`);
+        if (err) throw err;
+        const swallowed = msg?.startsWith('Not enough non-option arguments') ? swallowedPositional(args) ?? '' : '';
+        throw new UimgError('USAGE', oneLine(msg ?? 'bad command line') + swallowed, {}, `see '${argv0} --help'`);
       })
       .parseAsync();
   } catch (e) {
