@@ -89,8 +89,8 @@ describe('uimg loader at91bootstrap', () => {
   });
 
   it.each([
-    ['a compressed uImage', ['--kernel', 'uImage.gz'], /AT91Bootstrap cannot boot a gzip-compressed uImage: it copies the data to the load address and jumps to it, it does not decompress \(hint: wrap the kernel uncompressed/],
-    ['a staging address overlapping the load range', ['--jump-addr', '0x20008000'], /AT91Bootstrap: uImage \(staging copy\) \[0x20008000, 0x2000d040\) overlaps kernel \(ih_load\) \[0x20008000, 0x2000d000\) \(hint: read the image somewhere else/],
+    ['a compressed uImage', ['--kernel', 'uImage.gz'], /uImage\.gz: AT91Bootstrap cannot boot this uImage: it is gzip-compressed; it copies the data to the load address and jumps to it, it does not decompress \(hint: wrap the kernel uncompressed/],
+    ['a staging address overlapping the load range', ['--jump-addr', '0x20006000'], /AT91Bootstrap: uImage \(staging copy\) \[0x20006000, 0x2000b040\) overlaps kernel \(ih_load\) \[0x20008000, 0x2000d000\) \(hint: read the image somewhere else/],
     ['a staging copy that ends inside the load range', ['--jump-addr', '0x20004000'], /overlaps kernel \(ih_load\)/],
     ['a DTB where the zImage decompresses', ['--dtb', 'board.dtb', '--of-offset', '0x180000', '--of-address', '0x20100000'], /DTB \+ fixup room \[0x20100000, 0x2010314d\) overlaps|overlaps DTB \+ fixup room/],
     ['a kernel outside RAM', ['--ram-base', '0x30000000', '--ram-size', '64M'], /runs outside RAM \[0x30000000, 0x34000000\)/],

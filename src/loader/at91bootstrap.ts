@@ -8,7 +8,7 @@
  */
 import { UimgError } from '../errors.js';
 import { planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
-import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage } from '../layout/kernel.js';
+import { kernelLabel, kernelMislabel, kernelReadLength, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
 import { hex, humanSize } from '../numbers.js';
 import { nameOf } from '../formats/uimage/header.js';
@@ -56,10 +56,11 @@ export interface At91Config {
 export function at91bootstrapConfig(o: At91Options): At91Config {
   const k = o.kernel;
   const version = o.v3 ? 'v3' : 'v4';
-  if (k.kind === 'uimage' && k.compression !== 'none') {
+  const mislabel = kernelMislabel(k);
+  if (mislabel || (k.kind === 'uimage' && k.compression !== 'none')) {
     throw new UimgError('UNBOOTABLE',
-      `AT91Bootstrap cannot boot a ${k.compression}-compressed uImage: it copies the data to the load address and jumps to it, it does not decompress`,
-      { field: 'ih_comp', offset: 31, expected: 'none', actual: k.compression },
+      `AT91Bootstrap cannot boot this uImage: ${mislabel ?? `it is ${k.compression}-compressed`}; it copies the data to the load address and jumps to it, it does not decompress`,
+      { field: 'ih_comp', offset: 31, expected: 'none', actual: mislabel ? `${k.compression} label, ${k.dataCompression ?? 'uncompressed'} data` : k.compression },
       'wrap the kernel uncompressed (mkimage -C none with the zImage, which decompresses itself), or give the zImage itself');
   }
   const plan = requireBootable(planBoot({

@@ -7,7 +7,7 @@
 import { UimgError } from '../errors.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, nameOf } from '../formats/uimage/header.js';
 import { DTB_ALIGN, FDT_FIXUP_ROOM, planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
-import { kernelLabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
+import { kernelLabel, kernelMislabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
 import { hex } from '../numbers.js';
 
@@ -32,9 +32,11 @@ export function cHeader(o: CHeaderOptions): { text: string; plan: BootPlan } {
     throw new UimgError('UNBOOTABLE', `a loader that reads size, load and entry from a uImage header cannot boot an ${kernelLabel(k)}`,
       { field: 'kernel', expected: 'uImage', actual: k.kind }, 'wrap the kernel: uimg create zImage -o uImage -A arm -C none -a LOAD');
   }
-  if (h.comp !== 0) {
-    throw new UimgError('UNBOOTABLE', `the uImage is ${k.compression}-compressed: a loader that copies its data to the load address cannot run it`,
-      { field: 'ih_comp', offset: 31, expected: 'none', actual: k.compression }, 'wrap the kernel uncompressed (-C none)');
+  const mislabel = kernelMislabel(k);
+  if (mislabel || h.comp !== 0) {
+    throw new UimgError('UNBOOTABLE', `${mislabel ?? `the uImage is ${k.compression}-compressed`}: a loader that copies its data to the load address cannot run it`,
+      { field: 'ih_comp', offset: 31, expected: 'none', actual: mislabel ? `${k.compression} label, ${k.dataCompression ?? 'uncompressed'} data` : k.compression },
+      'wrap the kernel uncompressed (-C none with the zImage, which decompresses itself)');
   }
   if (h.dataSize === 0 || ((h.entry - h.load) >>> 0) >= h.dataSize) {
     throw new UimgError('UNBOOTABLE', `the entry point ${hex(h.entry)} is outside the data [${hex(h.load)}, ${hex(h.load + h.dataSize)})`,

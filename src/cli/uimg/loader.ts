@@ -104,6 +104,8 @@ function bootBuilder<T>(y: Argv): Argv<T> {
 interface ResolvedBoot {
   layout?: BoardLayout;
   kernel: KernelImage;
+  /** The kernel file as named on the command line or in the layout, for messages. */
+  kernelFile: string;
   dtb?: DtbImage;
   ram?: RamSpec;
   cmdline?: string;
@@ -131,10 +133,12 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
   const fromLayout = layout && (a.kernel === undefined || a.dtb === undefined) ? await layoutImages(ctx, layout) : undefined;
   const kernel = a.kernel !== undefined ? await describeFile(ctx, a.kernel, describeKernel) : fromLayout?.kernel?.kernel;
   if (!kernel) throw new UimgError('USAGE', 'no kernel: give --kernel FILE (or a --layout whose kernel names a file)', { field: 'kernel' });
+  const kernelFile = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
   if (kernel.kind === 'unknown') {
-    const file = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
-    throw new UimgError('BAD_MAGIC', `${file}: not a kernel: no uImage, ARM zImage, arm64 Image or bzImage header`,
-      { file, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage' }, 'uimg inspect tells what the file is');
+    const what = kernel.dataCompression ? `${kernel.dataCompression}-compressed data` : 'no uImage, ARM zImage, arm64 Image or bzImage header';
+    throw new UimgError('BAD_MAGIC', `${kernelFile}: not a kernel: ${what}`,
+      { file: kernelFile, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage', ...(kernel.dataCompression ? { actual: kernel.dataCompression } : {}) },
+      'uimg inspect tells what the file is');
   }
   const dtb = a.dtb !== undefined
     ? await describeFile(ctx, a.dtb, async (src) => { await dtbLength(src, displayPath(a.dtb!)); return describeDtb(src); })
@@ -149,10 +153,19 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
   const k = place('kernel'), d = place('dtb');
   const cmdline = a.cmdline ?? layout?.cmdline;
   return {
-    ...(layout ? { layout } : {}), kernel, ...(dtb ? { dtb } : {}), ...(ram ? { ram } : {}), ...(cmdline !== undefined ? { cmdline } : {}),
+    ...(layout ? { layout } : {}), kernel, kernelFile, ...(dtb ? { dtb } : {}), ...(ram ? { ram } : {}), ...(cmdline !== undefined ? { cmdline } : {}),
     ...(k.offset !== undefined ? { kernelOffset: k.offset } : {}), ...(k.address !== undefined ? { kernelAddress: k.address } : {}),
     ...(d.offset !== undefined ? { dtbOffset: d.offset } : {}), ...(d.address !== undefined ? { dtbAddress: d.address } : {}),
   };
+}
+
+/** Emitter errors about the kernel itself name its file. */
+function namingKernel<T>(kernelFile: string, emit: () => T): T {
+  try {
+    return emit();
+  } catch (e) {
+    throw e instanceof UimgError && ['kernel', 'ih_comp', 'ih_ep'].includes(String(e.data.field)) ? e.withFile(kernelFile) : e;
+  }
 }
 
 function requireFlag(value: string | undefined, flag: string): string {
@@ -209,13 +222,13 @@ async function at91Command(ctx: Context, a: At91Args): Promise<number> {
     offset: media === 'sd' ? 0 : flagOrLayout(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
     address: flagOrLayout(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
   };
-  const { text, plan } = at91bootstrapConfig({
+  const { text, plan } = namingKernel(b.kernelFile, () => at91bootstrapConfig({
     kernel: b.kernel, media,
     imgAddress: media === 'sd' ? 0 : flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     jumpAddr: flagOrLayout(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
     ...(dtb ? { dtb } : {}), ...(b.cmdline !== undefined ? { cmdline: b.cmdline } : {}), ...(b.ram ? { ram: b.ram } : {}),
     v3: a.v3, ...(a.imageName !== undefined ? { imageName: a.imageName } : {}),
-  });
+  }));
   return emit(ctx, a, text, plan);
 }
 
@@ -244,10 +257,10 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
     address: flagOrLayout(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
   };
   const staging = a.stagingAddr !== undefined ? parseNumberFlag(a.stagingAddr, 'staging-addr') : undefined;
-  const { text, plan } = cHeader({
+  const { text, plan } = namingKernel(b.kernelFile, () => cHeader({
     kernel: b.kernel, imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     ...(staging !== undefined ? { stagingAddress: staging } : {}), ...(dtb ? { dtb } : {}), ...(b.ram ? { ram: b.ram } : {}), prefix: a.prefix,
-  });
+  }));
   return emit(ctx, a, text, plan);
 }
 
