@@ -134,6 +134,11 @@ describe('romimage arm / arm64', () => {
     expect(json(r).layout.entry).toMatchObject({ address: 0x40200000, registers: { x0: 0x40000000, x1: 0, x2: 0, x3: 0 } });
   });
 
+  it('the least RAM base alignment is enough: a word on ARM, a 4 KiB page on arm64', () => {
+    expect(uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000004', '--dtb', DTB, '-q', '-o', 'w.rom').status).toBe(0);
+    expect(uimg('romimage', 'arm64', '--zimage', IMAGE_ARM64, '--ram-base', '0x40001000', '--dtb', DTB, '-q', '-o', 'p.rom').status).toBe(0);
+  });
+
   it('arm64: addresses above 4 GiB', () => {
     const r = uimg('romimage', 'arm64', '--image', IMAGE_ARM64, '--ram-base', '0x880000000', '--dtb', DTB, '--json', '-o', 'hi.rom');
     expect(r.status).toBe(0);
@@ -148,6 +153,8 @@ describe('romimage arm / arm64', () => {
     [['arm', '--zimage', IMAGE_ARM64, '--ram-base', '0x40000000', '--dtb', DTB], 4, /image-arm64.bin: not an ARM zImage: magic at 0x00000024/],
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb', ZIMAGE_ARM], 4, /zimage-xz.bin: not a DTB/],
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000004'], 2, /not 8-byte aligned/],
+    [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000001', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000001 is not 4-byte aligned \(hint: the zImage is entered/],
+    [['arm64', '--zimage', IMAGE_ARM64, '--ram-base', '0x40000800', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000800 is not 4 KiB aligned/],
     [['arm', '--zimage', ZIMAGE_ARM], 2, /Missing required argument: ram-base/],
   ])('%j: exit %i, no output file', (args, status, message) => {
     const r = uimg('romimage', ...args, '-o', 'bad.rom');
