@@ -104,6 +104,33 @@ describe('uimg loader at91bootstrap', () => {
     expect(r.err.split('\n').length).toBe(2);
   });
 
+  it.each([
+    ['an IMG_ADDRESS inside a NAND page (default 2048)', ['--img-address', '0x200001'], /--img-address 0x00200001 is not a multiple of the NAND page size \(2048 bytes, the default\) \(hint: NAND is read in whole pages: use 0x00200000 or 0x00200800, or give the chip's page size with --page-size/],
+    ['an IMG_ADDRESS inside a --page-size page', ['--img-address', '0x200200', '--page-size', '4096'], /--img-address 0x00200200 is not a multiple of the NAND page size \(4096 bytes\)/],
+    ['an OF_OFFSET inside a NAND page', ['--dtb', 'board.dtb', '--of-offset', '0x180100', '--of-address', '0x21000000'], /--of-offset 0x00180100 is not a multiple of the NAND page size/],
+    ['a JUMP_ADDR ARM cannot run at', ['--jump-addr', '0x22000002'], /--jump-addr 0x22000002 is not 4-byte aligned/],
+  ])('refuses %s (exit 2, no output)', (_what, extra, message) => {
+    const r = uimg([...withFlags(AT91, extra), '-o', 'never.config']);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(existsSync(join(IMAGES, 'never.config'))).toBe(false);
+  });
+
+  it('page alignment is NAND\'s: a smaller --page-size, or NOR, takes the same offset', () => {
+    expect(uimg(withFlags(AT91, ['--img-address', '0x200200', '--page-size', '512'])).status).toBe(0);
+    expect(uimg(withFlags(AT91, ['--img-address', '0x200201', '--media', 'nor'])).status).toBe(0);
+  });
+
+  it('c-header checks IMG_ADDRESS against the NAND page of --page-size or a NAND layout', () => {
+    const flag = uimg(['loader', 'c-header', '--kernel', 'uImage', '--img-address', '0x200001', '--page-size', '2048']);
+    expect(flag.status).toBe(2);
+    expect(flag.err).toMatch(/--img-address 0x00200001 is not a multiple of the NAND page size \(2048 bytes\)/);
+    const layout = uimg(['loader', 'c-header', '--layout', join(LAYOUTS, 'layout-sound.json'), '--img-address', '0x80100']);
+    expect(layout.status).toBe(2);
+    expect(layout.err).toMatch(/--img-address 0x00080100 is not a multiple of the NAND page size \(512 bytes\)/);
+    expect(uimg(['loader', 'c-header', '--kernel', 'uImage', '--img-address', '0x200001']).status).toBe(0);
+  });
+
   it('says what is missing without a layout', () => {
     const r = uimg(['loader', 'at91bootstrap', '--kernel', 'uImage', '--media', 'nand', '--jump-addr', '0x22000000']);
     expect(r.status).toBe(2);

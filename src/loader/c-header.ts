@@ -10,11 +10,14 @@ import { DTB_ALIGN, FDT_FIXUP_ROOM, planBoot, requireBootable, type BootPlan } f
 import { kernelLabel, kernelMislabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
 import { hex } from '../numbers.js';
+import { requirePageAligned } from './at91bootstrap.js';
 
 export interface CHeaderOptions {
   kernel: KernelImage;
   /** Flash offset of the uImage header. */
   imgAddress: number;
+  /** The NAND page size when the kernel is read from NAND: IMG_ADDRESS and DTB_OFFSET must be multiples of it. */
+  nandPageSize?: { size: number; defaulted: boolean };
   /** Where the loader reads the whole uImage first; absent: the data goes straight to the load address. */
   stagingAddress?: number;
   dtb?: { offset: number; address: number; image: DtbImage };
@@ -41,6 +44,10 @@ export function cHeader(o: CHeaderOptions): { text: string; plan: BootPlan } {
   if (h.dataSize === 0 || ((h.entry - h.load) >>> 0) >= h.dataSize) {
     throw new UimgError('UNBOOTABLE', `the entry point ${hex(h.entry)} is outside the data [${hex(h.load)}, ${hex(h.load + h.dataSize)})`,
       { field: 'ih_ep', offset: 20, actual: hex(h.entry) }, 'the entry point is usually the load address');
+  }
+  if (o.nandPageSize) {
+    requirePageAligned(o.imgAddress, 'img-address', o.nandPageSize);
+    if (o.dtb) requirePageAligned(o.dtb.offset, 'dtb-offset', o.nandPageSize);
   }
   const prefix = o.prefix ?? '';
   if (prefix && !C_IDENTIFIER.test(prefix)) throw new UimgError('BAD_VALUE', `macro prefix '${prefix}' is not a C identifier`, { field: 'prefix', actual: prefix });

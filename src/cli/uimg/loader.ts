@@ -6,7 +6,7 @@ import type { BootPlan } from '../../layout/boot.js';
 import { describeDtb, describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
 import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from '../../layout/model.js';
 import { hex } from '../../numbers.js';
-import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
+import { AT91_MEDIA, NAND_DEFAULT_PAGE, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
 import { cHeader } from '../../loader/c-header.js';
 import { splFalconConfig } from '../../loader/spl-falcon.js';
 import { ubootEnvText } from '../../loader/uboot-env-text.js';
@@ -200,6 +200,7 @@ interface At91Args extends BootArgs {
   ofAddress?: string;
   v3: boolean;
   imageName?: string;
+  pageSize?: string;
 }
 
 function at91Builder(y: Argv): Argv<At91Args> {
@@ -210,7 +211,8 @@ function at91Builder(y: Argv): Argv<At91Args> {
     .option('of-offset', { type: 'string', describe: 'OF_OFFSET: flash offset of the DTB (default: its partition)' })
     .option('of-address', { type: 'string', describe: 'OF_ADDRESS: RAM address of the DTB (default: its ramAddress)' })
     .option('v3', { type: 'boolean', default: false, describe: 'AT91Bootstrap 3.x names (LINUX_UIMAGE/ZIMAGE, MEM_BANK, MEM_SIZE)' })
-    .option('image-name', { type: 'string', describe: 'SD card: the kernel\'s file name' }) as unknown as Argv<At91Args>;
+    .option('image-name', { type: 'string', describe: 'SD card: the kernel\'s file name' })
+    .option('page-size', { type: 'string', describe: `NAND page size: IMG_ADDRESS and OF_OFFSET must be multiples of it (default: the layout's, else ${NAND_DEFAULT_PAGE})` }) as unknown as Argv<At91Args>;
 }
 
 async function at91Command(ctx: Context, a: At91Args): Promise<number> {
@@ -222,8 +224,9 @@ async function at91Command(ctx: Context, a: At91Args): Promise<number> {
     offset: media === 'sd' ? 0 : flagOrLayout(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
     address: flagOrLayout(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
   };
+  const pageSize = nandPageSize(a.pageSize, b.layout);
   const { text, plan } = namingKernel(b.kernelFile, () => at91bootstrapConfig({
-    kernel: b.kernel, media,
+    kernel: b.kernel, media, ...(pageSize ? { pageSize: pageSize.size } : {}),
     imgAddress: media === 'sd' ? 0 : flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     jumpAddr: flagOrLayout(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
     ...(dtb ? { dtb } : {}), ...(b.cmdline !== undefined ? { cmdline: b.cmdline } : {}), ...(b.ram ? { ram: b.ram } : {}),
@@ -232,8 +235,15 @@ async function at91Command(ctx: Context, a: At91Args): Promise<number> {
   return emit(ctx, a, text, plan);
 }
 
+/** The NAND page size a flag or a NAND layout gives; undefined when neither does. */
+function nandPageSize(flag: string | undefined, layout: BoardLayout | undefined): { size: number; defaulted: false } | undefined {
+  if (flag !== undefined) return { size: parseNumberFlag(flag, 'page-size', { positive: true }), defaulted: false };
+  return layout?.flash.kind === 'nand' ? { size: layout.flash.pageSize, defaulted: false } : undefined;
+}
+
 interface CHeaderArgs extends BootArgs {
   imgAddress?: string;
+  pageSize?: string;
   stagingAddr?: string;
   dtbOffset?: string;
   dtbAddress?: string;
@@ -246,7 +256,8 @@ function cHeaderBuilder(y: Argv): Argv<CHeaderArgs> {
     .option('staging-addr', { type: 'string', describe: 'RAM address the whole uImage is read to first (default: none, data straight to ih_load)' })
     .option('dtb-offset', { type: 'string', describe: 'flash offset of the DTB (default: its partition)' })
     .option('dtb-address', { type: 'string', describe: 'RAM address of the DTB (default: its ramAddress)' })
-    .option('prefix', { type: 'string', default: '', describe: 'prefix for every macro name' }) as unknown as Argv<CHeaderArgs>;
+    .option('prefix', { type: 'string', default: '', describe: 'prefix for every macro name' })
+    .option('page-size', { type: 'string', describe: 'the kernel is read from NAND with this page size: IMG_ADDRESS and DTB_OFFSET must be multiples of it (default: a NAND layout\'s)' }) as unknown as Argv<CHeaderArgs>;
 }
 
 async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
@@ -257,8 +268,9 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
     address: flagOrLayout(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
   };
   const staging = a.stagingAddr !== undefined ? parseNumberFlag(a.stagingAddr, 'staging-addr') : undefined;
+  const pageSize = nandPageSize(a.pageSize, b.layout);
   const { text, plan } = namingKernel(b.kernelFile, () => cHeader({
-    kernel: b.kernel, imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+    kernel: b.kernel, ...(pageSize ? { nandPageSize: pageSize } : {}), imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     ...(staging !== undefined ? { stagingAddress: staging } : {}), ...(dtb ? { dtb } : {}), ...(b.ram ? { ram: b.ram } : {}), prefix: a.prefix,
   }));
   return emit(ctx, a, text, plan);
