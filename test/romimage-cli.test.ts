@@ -220,6 +220,18 @@ describe('uimg inspect on ROM images', () => {
     expect(a64.summary).toBe('uimg AArch64 ROM image: stub copies 1 blob, enters 0x40200000 with x0=0x40000000');
   });
 
+  it('a DTB whose size is no multiple of the copy granule: the part is its totalsize, no trailing-bytes', () => {
+    expect(readFileSync(DTB).length % 16).not.toBe(0); // 445 bytes: the stub copies 448 (4-byte granule on ARM, 16 on arm64)
+    for (const arch of ['arm', 'arm64']) {
+      const kernel = arch === 'arm' ? ZIMAGE_ARM : IMAGE_ARM64;
+      expect(uimg('romimage', arch, '--zimage', kernel, '--ram-base', '0x40000000', '--dtb', DTB, '-q', '-o', `pad-${arch}.rom`).status).toBe(0);
+      const r = json(uimg('inspect', `pad-${arch}.rom`, '--json'));
+      const dtb = r.files[0].root.children.find((c: { format: string }) => c.format === 'fdt');
+      expect(dtb.length).toBe(445);
+      expect(JSON.stringify(r)).not.toMatch(/trailing-bytes/);
+    }
+  });
+
   it('--scan finds a uimg ROM stub inside a flash dump', () => {
     writeFileSync(join(dir, 'dump.bin'), Buffer.concat([Buffer.alloc(0x3000), readFileSync(join(dir, 'i-a64.rom'))]));
     const hits = json(uimg('inspect', '--scan', 'dump.bin', '--json')).files[0].scan;
