@@ -52,7 +52,8 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
     const layout = await loadLayout(ctx, a.layout);
     text = new TextEncoder().encode(ubootEnvText(layout, await layoutImages(ctx, layout)));
   } else if (a.from !== undefined) {
-    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
+    // mkenvimage writes an empty environment for an empty text: a CRC over the NULs, the rest padding.
+    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text', { allowEmpty: true });
   } else {
     throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
   }
