@@ -248,3 +248,22 @@ describe('uimg loader spl-falcon and uboot-env --layout', () => {
     expect(r.out).not.toMatch(/mtdparts/);
   });
 });
+
+describe('-q/--quiet, as create and romimage take it', () => {
+  const sound = join(LAYOUTS, 'layout-sound.json');
+  it.each([
+    ['loader', 'at91bootstrap', '--layout', sound, '-o', 'at91.config'],
+    ['loader', 'c-header', '--layout', sound, '-o', 'boot.h'],
+    ['loader', 'spl-falcon', '--layout', sound, '-o', 'falcon.txt'],
+    ['loader', 'uboot-env', '--layout', sound, '--env-size', '0x2000', '-o', 'env.bin'],
+    ['loader', 'kexec', '--arch', 'arm', '--kernel', join(IMAGES, 'zImage'), '--media', '/dev/mmcblk0p1', '-o', 'kit'],
+    ['kexec', 'kit', '--arch', 'arm', '--kernel', join(IMAGES, 'zImage'), '--media', '/dev/mmcblk0p1', '-o', 'kit2'],
+  ])('%s %s: accepted, and nothing printed', (...args) => {
+    const dir = tempDir();
+    for (const quiet of ['-q', '--quiet']) {
+      const r = uimg([...args, quiet], dir);
+      expect(r.status, r.err).toBe(0);
+      expect(r.out + r.err).toBe('');
+    }
+  });
+});

@@ -14,7 +14,7 @@ import { layoutImagePath } from '../../node/layout.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, writeWhole } from './common.js';
 import { dtbLength } from './dtb-input.js';
 import { flagOrLayout, layoutImages, loadLayout } from './layout-input.js';
-import { kitBuilder, kitCommand } from './kexec.js';
+import { QUIET_OPTION, kitBuilder, kitCommand } from './kexec.js';
 
 interface UbootEnvArgs {
   from?: string;
@@ -25,6 +25,7 @@ interface UbootEnvArgs {
   padByte: string;
   output: string;
   json: boolean;
+  quiet: boolean;
 }
 
 function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
@@ -37,6 +38,7 @@ function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
     .option('pad-byte', { alias: 'p', type: 'string', default: '0xff', describe: 'fill byte after the variables' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
     .option('json', { type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION)
     .conflicts('from', 'layout') as unknown as Argv<UbootEnvArgs>;
 }
 
@@ -88,6 +90,7 @@ interface BootArgs {
   cmdline?: string;
   output: string;
   json: boolean;
+  quiet: boolean;
 }
 
 function bootBuilder<T>(y: Argv): Argv<T> {
@@ -99,7 +102,8 @@ function bootBuilder<T>(y: Argv): Argv<T> {
     .option('ram-size', { type: 'string', describe: 'RAM size' })
     .option('cmdline', { type: 'string', describe: 'kernel command line; default: the layout\'s' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the result and the RAM plan as JSON' }) as unknown as Argv<T>;
+    .option('json', { type: 'boolean', default: false, describe: 'print the result and the RAM plan as JSON' })
+    .option('quiet', QUIET_OPTION) as unknown as Argv<T>;
 }
 
 interface ResolvedBoot {
@@ -183,11 +187,11 @@ function planJson(plan: BootPlan) {
 }
 
 /** Write the text (stdout by default); with --json, stdout carries the JSON (the text inside it). */
-async function emit(ctx: Context, a: { output: string; json: boolean }, text: string, plan: BootPlan): Promise<number> {
+async function emit(ctx: Context, a: { output: string; json: boolean; quiet: boolean }, text: string, plan: BootPlan): Promise<number> {
   const toStdout = a.output === '-' || a.output === STDIO_PATH;
   if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, new TextEncoder().encode(text));
   if (a.json) printJson(ctx, { ok: true, text, plan: planJson(plan) });
-  for (const f of plan.findings) if (!a.json) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
+  for (const f of plan.findings) if (!a.json && !a.quiet) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
   return EXIT.OK;
 }
 
@@ -277,13 +281,14 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
   return emit(ctx, a, text, plan);
 }
 
-interface SplFalconArgs { layout: string; output: string; json: boolean }
+interface SplFalconArgs { layout: string; output: string; json: boolean; quiet: boolean }
 
 function splFalconBuilder(y: Argv): Argv<SplFalconArgs> {
   return y
     .option('layout', { alias: 'l', type: 'string', demandOption: true, describe: 'board layout: the kernel and dtb (args) partitions, the args RAM address' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
-    .option('json', { type: 'boolean', default: false }) as unknown as Argv<SplFalconArgs>;
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION) as unknown as Argv<SplFalconArgs>;
 }
 
 async function splFalconCommand(ctx: Context, a: SplFalconArgs): Promise<number> {
