@@ -79,7 +79,7 @@ interface Command {
   noInput?: true;
   /** Absent: any bytes are valid input (create). */
   garbage?: string;
-  /** An empty file is an answer ("empty"), not an error (inspect, as file(1)). */
+  /** An empty file is an answer, not an error (inspect says "empty", as file(1); uboot-env writes an empty environment, as mkenvimage). */
   emptyIsAnswer?: true;
   /** Absent: the command writes nothing. */
   output?: string;
@@ -116,7 +116,7 @@ const COMMANDS: Command[] = [
     badFlag: [['layout', 'map', at('layout.json'), '--svg', ''], '--svg'] },
   { name: 'flash', run: (i, o) => ['flash', i, '-o', o], input: at('layout.json'), garbage: at('garbage'), output: 'ok/flash.bin',
     badFlag: [['flash', at('layout.json')], 'output'] },
-  { name: 'loader uboot-env', run: (i, o) => ['loader', 'uboot-env', '--from', i, '--env-size', '0x40', '-o', o], input: at('env.txt'), garbage: at('garbage'), output: 'ok/env.bin',
+  { name: 'loader uboot-env', run: (i, o) => ['loader', 'uboot-env', '--from', i, '--env-size', '0x40', '-o', o], input: at('env.txt'), garbage: at('garbage'), output: 'ok/env.bin', emptyIsAnswer: true,
     badFlag: [['loader', 'uboot-env', '--from', at('env.txt'), '--env-size', '0x2000', '--pad-byte', '256', '-o', at('env.bin')], '--pad-byte'] },
   { name: 'loader at91bootstrap', run: (i, o) => ['loader', 'at91bootstrap', '--kernel', i, '--media', 'nand', '--img-address', '0x80000', '--jump-addr', '0x22000000', '-o', o],
     input: at('uImage'), garbage: at('garbage'), output: 'ok/at91.config',

@@ -89,8 +89,8 @@ describe('uimg loader at91bootstrap', () => {
   });
 
   it.each([
-    ['a compressed uImage', ['--kernel', 'uImage.gz'], /AT91Bootstrap cannot boot a gzip-compressed uImage: it copies the data to the load address and jumps to it, it does not decompress \(hint: wrap the kernel uncompressed/],
-    ['a staging address overlapping the load range', ['--jump-addr', '0x20008000'], /AT91Bootstrap: uImage \(staging copy\) \[0x20008000, 0x2000d040\) overlaps kernel \(ih_load\) \[0x20008000, 0x2000d000\) \(hint: read the image somewhere else/],
+    ['a compressed uImage', ['--kernel', 'uImage.gz'], /uImage\.gz: AT91Bootstrap cannot boot this uImage: it is gzip-compressed; it copies the data to the load address and jumps to it, it does not decompress \(hint: wrap the kernel uncompressed/],
+    ['a staging address overlapping the load range', ['--jump-addr', '0x20006000'], /AT91Bootstrap: uImage \(staging copy\) \[0x20006000, 0x2000b040\) overlaps kernel \(ih_load\) \[0x20008000, 0x2000d000\) \(hint: read the image somewhere else/],
     ['a staging copy that ends inside the load range', ['--jump-addr', '0x20004000'], /overlaps kernel \(ih_load\)/],
     ['a DTB where the zImage decompresses', ['--dtb', 'board.dtb', '--of-offset', '0x180000', '--of-address', '0x20100000'], /DTB \+ fixup room \[0x20100000, 0x2010314d\) overlaps|overlaps DTB \+ fixup room/],
     ['a kernel outside RAM', ['--ram-base', '0x30000000', '--ram-size', '64M'], /runs outside RAM \[0x30000000, 0x34000000\)/],
@@ -102,6 +102,33 @@ describe('uimg loader at91bootstrap', () => {
     expect(r.out).toBe('');
     expect(r.err).toMatch(message);
     expect(r.err.split('\n').length).toBe(2);
+  });
+
+  it.each([
+    ['an IMG_ADDRESS inside a NAND page (default 2048)', ['--img-address', '0x200001'], /--img-address 0x00200001 is not a multiple of the NAND page size \(2048 bytes, the default\) \(hint: NAND is read in whole pages: use 0x00200000 or 0x00200800, or give the chip's page size with --page-size/],
+    ['an IMG_ADDRESS inside a --page-size page', ['--img-address', '0x200200', '--page-size', '4096'], /--img-address 0x00200200 is not a multiple of the NAND page size \(4096 bytes\)/],
+    ['an OF_OFFSET inside a NAND page', ['--dtb', 'board.dtb', '--of-offset', '0x180100', '--of-address', '0x21000000'], /--of-offset 0x00180100 is not a multiple of the NAND page size/],
+    ['a JUMP_ADDR ARM cannot run at', ['--jump-addr', '0x22000002'], /--jump-addr 0x22000002 is not 4-byte aligned/],
+  ])('refuses %s (exit 2, no output)', (_what, extra, message) => {
+    const r = uimg([...withFlags(AT91, extra), '-o', 'never.config']);
+    expect(r.status).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(existsSync(join(IMAGES, 'never.config'))).toBe(false);
+  });
+
+  it('page alignment is NAND\'s: a smaller --page-size, or NOR, takes the same offset', () => {
+    expect(uimg(withFlags(AT91, ['--img-address', '0x200200', '--page-size', '512'])).status).toBe(0);
+    expect(uimg(withFlags(AT91, ['--img-address', '0x200201', '--media', 'nor'])).status).toBe(0);
+  });
+
+  it('c-header checks IMG_ADDRESS against the NAND page of --page-size or a NAND layout', () => {
+    const flag = uimg(['loader', 'c-header', '--kernel', 'uImage', '--img-address', '0x200001', '--page-size', '2048']);
+    expect(flag.status).toBe(2);
+    expect(flag.err).toMatch(/--img-address 0x00200001 is not a multiple of the NAND page size \(2048 bytes\)/);
+    const layout = uimg(['loader', 'c-header', '--layout', join(LAYOUTS, 'layout-sound.json'), '--img-address', '0x80100']);
+    expect(layout.status).toBe(2);
+    expect(layout.err).toMatch(/--img-address 0x00080100 is not a multiple of the NAND page size \(512 bytes\)/);
+    expect(uimg(['loader', 'c-header', '--kernel', 'uImage', '--img-address', '0x200001']).status).toBe(0);
   });
 
   it('says what is missing without a layout', () => {
@@ -219,5 +246,24 @@ describe('uimg loader spl-falcon and uboot-env --layout', () => {
     expect(r.status, r.err).toBe(0);
     expect(r.out).toMatch(/^bootcmd=mmc dev 0; mmc read \$\{kernel_addr_r\} 0x00000400 0x00000028; mmc read \$\{fdt_addr_r\} 0x00000200 0x00000001; bootz \$\{kernel_addr_r\} - \$\{fdt_addr_r\}$/m);
     expect(r.out).not.toMatch(/mtdparts/);
+  });
+});
+
+describe('-q/--quiet, as create and romimage take it', () => {
+  const sound = join(LAYOUTS, 'layout-sound.json');
+  it.each([
+    ['loader', 'at91bootstrap', '--layout', sound, '-o', 'at91.config'],
+    ['loader', 'c-header', '--layout', sound, '-o', 'boot.h'],
+    ['loader', 'spl-falcon', '--layout', sound, '-o', 'falcon.txt'],
+    ['loader', 'uboot-env', '--layout', sound, '--env-size', '0x2000', '-o', 'env.bin'],
+    ['loader', 'kexec', '--arch', 'arm', '--kernel', join(IMAGES, 'zImage'), '--media', '/dev/mmcblk0p1', '-o', 'kit'],
+    ['kexec', 'kit', '--arch', 'arm', '--kernel', join(IMAGES, 'zImage'), '--media', '/dev/mmcblk0p1', '-o', 'kit2'],
+  ])('%s %s: accepted, and nothing printed', (...args) => {
+    const dir = tempDir();
+    for (const quiet of ['-q', '--quiet']) {
+      const r = uimg([...args, quiet], dir);
+      expect(r.status, r.err).toBe(0);
+      expect(r.out + r.err).toBe('');
+    }
   });
 });

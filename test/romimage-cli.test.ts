@@ -134,6 +134,11 @@ describe('romimage arm / arm64', () => {
     expect(json(r).layout.entry).toMatchObject({ address: 0x40200000, registers: { x0: 0x40000000, x1: 0, x2: 0, x3: 0 } });
   });
 
+  it('the least RAM base alignment is enough: a word on ARM, a 4 KiB page on arm64', () => {
+    expect(uimg('romimage', 'arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000004', '--dtb', DTB, '-q', '-o', 'w.rom').status).toBe(0);
+    expect(uimg('romimage', 'arm64', '--zimage', IMAGE_ARM64, '--ram-base', '0x40001000', '--dtb', DTB, '-q', '-o', 'p.rom').status).toBe(0);
+  });
+
   it('arm64: addresses above 4 GiB', () => {
     const r = uimg('romimage', 'arm64', '--image', IMAGE_ARM64, '--ram-base', '0x880000000', '--dtb', DTB, '--json', '-o', 'hi.rom');
     expect(r.status).toBe(0);
@@ -148,6 +153,8 @@ describe('romimage arm / arm64', () => {
     [['arm', '--zimage', IMAGE_ARM64, '--ram-base', '0x40000000', '--dtb', DTB], 4, /image-arm64.bin: not an ARM zImage: magic at 0x00000024/],
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb', ZIMAGE_ARM], 4, /zimage-xz.bin: not a DTB/],
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000004'], 2, /not 8-byte aligned/],
+    [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000001', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000001 is not 4-byte aligned \(hint: the zImage is entered/],
+    [['arm64', '--zimage', IMAGE_ARM64, '--ram-base', '0x40000800', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000800 is not 4 KiB aligned/],
     [['arm', '--zimage', ZIMAGE_ARM], 2, /Missing required argument: ram-base/],
   ])('%j: exit %i, no output file', (args, status, message) => {
     const r = uimg('romimage', ...args, '-o', 'bad.rom');
@@ -211,6 +218,18 @@ describe('uimg inspect on ROM images', () => {
     expect(arm.children.map((c: { format: string }) => c.format)).toEqual(['zimage-arm', 'fdt']);
     expect(a64.children.map((c: { format: string }) => c.format)).toEqual(['image-arm64']);
     expect(a64.summary).toBe('uimg AArch64 ROM image: stub copies 1 blob, enters 0x40200000 with x0=0x40000000');
+  });
+
+  it('a DTB whose size is no multiple of the copy granule: the part is its totalsize, no trailing-bytes', () => {
+    expect(readFileSync(DTB).length % 16).not.toBe(0); // 445 bytes: the stub copies 448 (4-byte granule on ARM, 16 on arm64)
+    for (const arch of ['arm', 'arm64']) {
+      const kernel = arch === 'arm' ? ZIMAGE_ARM : IMAGE_ARM64;
+      expect(uimg('romimage', arch, '--zimage', kernel, '--ram-base', '0x40000000', '--dtb', DTB, '-q', '-o', `pad-${arch}.rom`).status).toBe(0);
+      const r = json(uimg('inspect', `pad-${arch}.rom`, '--json'));
+      const dtb = r.files[0].root.children.find((c: { format: string }) => c.format === 'fdt');
+      expect(dtb.length).toBe(445);
+      expect(JSON.stringify(r)).not.toMatch(/trailing-bytes/);
+    }
   });
 
   it('--scan finds a uimg ROM stub inside a flash dump', () => {

@@ -126,6 +126,18 @@ describe.skipIf(!haveTool)('differential: mkenvimage 2023.01 vs ours', () => {
     }
   });
 
+  it.each([[''], ['-r'], ['-b'], ['-r -b']])('writes the same empty environment for an empty text (%s)', (opts) => {
+    const flagList = opts ? opts.split(' ') : [];
+    for (const [name, text] of [['empty.txt', ''], ['blank.txt', '\n\n# nothing\n']] as const) {
+      writeFileSync(join(dir, name), text);
+      const real = spawnSync(MKENVIMAGE, ['-s', '0x2000', ...flagList, '-o', join(dir, 'real-empty.bin'), name], { cwd: dir });
+      expect(real.status).toBe(0);
+      const r = runOurs('uimg', ['loader', 'uboot-env', '--from', name, '--env-size', '0x2000', ...flagList, '-o', 'ours-empty.bin'], dir);
+      expect(r.status, r.stderr.toString()).toBe(0);
+      expect(readFileSync(join(dir, 'ours-empty.bin')).equals(readFileSync(join(dir, 'real-empty.bin'))), name).toBe(true);
+    }
+  });
+
   it('reads stdin as mkenvimage does with -', () => {
     const text = Buffer.from('bootcmd=run distro_bootcmd\n#c\n\nx=1\\\ny\n');
     const real = spawnSync(MKENVIMAGE, ['-s', '64', '-o', join(dir, 'stdin.bin'), '-'], { input: text });

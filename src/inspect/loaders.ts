@@ -7,7 +7,8 @@
 import { finding, type RuleId } from '../findings.js';
 import { COMPRESSION_FORMATS } from '../formats/compressed/stream.js';
 import type { BzImage } from '../formats/bzimage/bzimage.js';
-import { IH_TYPE_KERNEL_NOLOAD, compLabelMismatch, type UImageInfo } from '../formats/uimage/format.js';
+import { IH_TYPE_KERNEL_NOLOAD, type UImageInfo } from '../formats/uimage/format.js';
+import { compressionMislabel } from '../layout/kernel.js';
 import { IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
 import type { ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import { kexecUImageRefusal } from '../kexec/uimage.js';
@@ -50,7 +51,7 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
   // What the header gets wrong about its payload: both bootm and kexec-tools act on the header.
   const mislabelled = kernel?.arch && bootable && !archAccepts(h.arch.name, kernel.arch)
     ? `the header says ${h.arch.longName}, the kernel is for ${kernel.arch}`
-    : type !== IH_TYPE.SCRIPT && compLabelMismatch(h.compression.id, detected) ? `the header says ${comp}, the data is ${detected ?? 'not compressed'}` : undefined;
+    : type !== IH_TYPE.SCRIPT ? compressionMislabel(h.compression.id, detected) : undefined;
   if (info.dataCrcOk === false) out.push(no('U-Boot', 'bad data CRC (bootm verifies it unless verify=no)'));
   else if (type === IH_TYPE.SCRIPT) out.push(yes('U-Boot', 'source'));
   else if (mislabelled) out.push(no('U-Boot', mislabelled));
@@ -64,7 +65,8 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
 
   // AT91 SoCs are 32-bit ARM: other kernels, and files that are not run, are not its business.
   if ((kernel?.arch ?? h.arch.name) === 'arm' && bootable) {
-    out.push(h.compression.id !== IH_COMP.NONE ? no('AT91Bootstrap', `${comp} compression: AT91Bootstrap loads uncompressed uImages only`)
+    out.push(mislabelled ? no('AT91Bootstrap', `${mislabelled}: it copies the data to ih_load and jumps into it`)
+      : h.compression.id !== IH_COMP.NONE ? no('AT91Bootstrap', `${comp} compression: AT91Bootstrap loads uncompressed uImages only`)
       : type === IH_TYPE.MULTI ? no('AT91Bootstrap', 'it copies the whole data, size table first, and enters at ih_ep: a multi-file image does not run')
         : type === IH_TYPE_KERNEL_NOLOAD ? no('AT91Bootstrap', 'it enters at ih_ep as an address; kernel_noload stores an offset there')
           : yes('AT91Bootstrap', 'uImage', 'copies ih_size bytes to ih_load, enters at ih_ep'));

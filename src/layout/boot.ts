@@ -11,23 +11,35 @@ import { armDecompression } from '../formats/zimage-arm/decompressor.js';
 import { arm64Placement } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
 import { KEXEC_UIMAGE_COMPRESSIONS } from '../kexec/uimage.js';
-import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
+import { kernelLabel, kernelMislabel, kernelReadLength, type DtbImage, type KernelImage, type KernelKind } from './kernel.js';
 import type { LoaderKind, RamSpec } from './model.js';
 import { hex } from '../numbers.js';
 
+/**
+ * How a loader moves an uncompressed uImage's data from where it read the file to ih_load:
+ * - 'memmove': overlap-safe in both directions (U-Boot bootm: memmove_wd; boot-in-qemu.md saw a uImage read to its
+ *   own ih_load boot normally);
+ * - 'forward': a byte-by-byte forward copy (AT91Bootstrap's memcpy), safe only when the data moves down (ih_load at
+ *   or below the data's address), since then no byte is overwritten before it is read;
+ * - 'none': the loader reads the data straight to ih_load, or nothing is known of its copy (a custom loader's
+ *   memcpy): the ranges must be disjoint.
+ * Decompressing into the range is never overlap-safe: the output overtakes the input.
+ */
+export type UImageCopy = 'memmove' | 'forward' | 'none';
+
 /** What each loader boots, as data (facts: AT91Bootstrap load_kernel.c, U-Boot bootm/bootz/booti, kexec-tools 2.0.25). */
-export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; uimageCompressions?: readonly string[]; why: string }> = {
+export const LOADER_KERNELS: Record<LoaderKind, { kinds: readonly KernelKind[]; uimageCompressions?: readonly string[]; copy: UImageCopy; why: string }> = {
   at91bootstrap: {
-    kinds: ['uimage', 'zimage-arm'], uimageCompressions: ['none'],
+    kinds: ['uimage', 'zimage-arm'], uimageCompressions: ['none'], copy: 'forward',
     why: 'AT91Bootstrap copies an uncompressed uImage\'s data to its load address, or runs an ARM zImage where it was read; it does not decompress',
   },
-  'u-boot': { kinds: ['uimage', 'zimage-arm', 'image-arm64'], why: 'U-Boot boots a uImage (bootm), an ARM zImage (bootz) or an arm64 Image (booti)' },
+  'u-boot': { kinds: ['uimage', 'zimage-arm', 'image-arm64'], copy: 'memmove', why: 'U-Boot boots a uImage (bootm), an ARM zImage (bootz) or an arm64 Image (booti)' },
   'spl-falcon': {
-    kinds: ['uimage'], uimageCompressions: ['none', 'lzma'],
+    kinds: ['uimage'], uimageCompressions: ['none', 'lzma'], copy: 'none',
     why: 'SPL falcon mode boots a legacy uImage, uncompressed or lzma (with CONFIG_SPL_LZMA)',
   },
   kexec: {
-    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: KEXEC_UIMAGE_COMPRESSIONS,
+    kinds: ['uimage', 'zimage-arm', 'image-arm64', 'bzimage'], uimageCompressions: KEXEC_UIMAGE_COMPRESSIONS, copy: 'none',
     why: 'kexec-tools takes a zImage, an arm64 Image, a bzImage, or a uImage compressed with none or gzip',
   },
 };
@@ -90,10 +102,18 @@ const span = (r: { start: number; size: number }) => `[${hex(r.start)}, ${hex(en
 export function loaderProblem(loader: LoaderKind, k: KernelImage): string | undefined {
   const rule = LOADER_KERNELS[loader];
   if (!rule.kinds.includes(k.kind)) return `${loader} cannot boot an ${kernelLabel(k)}: ${rule.why}`;
+  // Every loader acts on the label: a wrong one makes it jump into compressed bytes, or decompress what is not.
+  const mislabel = kernelMislabel(k);
+  if (mislabel) return `${loader} cannot boot this uImage: ${mislabel}`;
   if (k.kind === 'uimage' && rule.uimageCompressions && !rule.uimageCompressions.includes(k.compression!)) {
     return `${loader} cannot boot a uImage compressed with ${k.compression}: ${rule.why}`;
   }
   return undefined;
+}
+
+/** Can the copy from the staging address to ih_load run without overwriting data not yet copied? */
+function copySurvivesOverlap(copy: UImageCopy, from: number, to: number): boolean {
+  return copy === 'memmove' || (copy === 'forward' && to <= from);
 }
 
 /**
@@ -136,7 +156,11 @@ function kernelRegions(inp: BootInputs, findings: BootFinding[]): { regions: Ram
         `the uImage is ${k.compression}-compressed: the kernel takes more than its ${h.dataSize} bytes at ${hex(h.load)} once decompressed`,
         'leave room above the load address (U-Boot limits it to CONFIG_SYS_BOOTM_LEN)'));
     }
-    if (!inPlace || staged === undefined) regions.push({ role: 'kernel', name: 'kernel (ih_load)', start: h.load, size, ...(sizeUnknown ? { sizeUnknown } : {}) });
+    const copy = inp.loader ? LOADER_KERNELS[inp.loader].copy : 'none';
+    const movable = staged !== undefined && h.comp === 0 && copySurvivesOverlap(copy, staged + HEADER_SIZE, h.load);
+    if (!inPlace || staged === undefined) {
+      regions.push({ role: 'kernel', name: 'kernel (ih_load)', start: h.load, size, ...(sizeUnknown ? { sizeUnknown } : {}), ...(movable ? { mayOverlap: ['staging'] } : {}) });
+    }
     if (k.inner === 'zimage-arm') regions.push(...zImageRegions(h.load, k, findings));
     return { regions, entry: h.entry };
   }
@@ -195,7 +219,7 @@ export function planBoot(inp: BootInputs): BootPlan {
       if (a.mayOverlap?.includes(b.role) || b.mayOverlap?.includes(a.role)) continue;
       findings.push(about(subjectOf(b.role === 'staging' || b.role === 'kernel' ? a.role : b.role), 'ram-overlap',
         `${a.name} ${span(a)} overlaps ${b.name} ${span(b)}${a.sizeUnknown || b.sizeUnknown ? ' (at least)' : ''}`,
-        overlapHint(a, b)));
+        overlapHint(a, b, inp.loader)));
     }
   }
   return { regions, entry, findings };
@@ -205,10 +229,12 @@ function subjectOf(role: RegionRole): BootFinding['subject'] {
   return role === 'dtb' ? 'dtb' : role === 'initrd' ? 'initrd' : 'kernel';
 }
 
-function overlapHint(a: RamRegion, b: RamRegion): string {
+function overlapHint(a: RamRegion, b: RamRegion, loader: LoaderKind | undefined): string {
   const roles = [a.role, b.role];
   if (roles.includes('staging') && roles.includes('kernel')) {
-    return 'read the image somewhere else: the copy to the load address would overwrite the data being copied';
+    const copy = loader ? LOADER_KERNELS[loader].copy : 'none';
+    return `read the image somewhere else: the copy to the load address would overwrite the data being copied${
+      copy === 'forward' ? ` (${loader} copies forward, so reading it at or above ih_load - 64 also works)` : ''}`;
   }
   return `move one of them (e.g. above ${hex(Math.max(end(a), end(b)))})`;
 }

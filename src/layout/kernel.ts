@@ -14,6 +14,8 @@ import { HEADER_SIZE, UIMAGE_MAGIC, checkHeader, decodeHeader, type UImageHeader
 import { COMP, IH_COMP, shortNameForId } from '../formats/uimage/tables.js';
 import { isArmZImage, readArmZImage, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import { PROBE_BYTES } from '../formats/registry.js';
+import { detectCompression, findPayloads, type Compression } from '../formats/compressed/index.js';
+import { compLabelMismatch } from '../formats/uimage/format.js';
 
 export type KernelKind = 'uimage' | 'zimage-arm' | 'image-arm64' | 'bzimage' | 'unknown';
 
@@ -26,16 +28,41 @@ export interface KernelImage {
   compression?: string;
   /** What runs: the file itself, or the payload of an uncompressed uImage ('unknown' when compressed). */
   inner: KernelKind;
+  /**
+   * The compression the data really has (a uImage's payload, or the file itself), whatever the label says: what a
+   * loader that copies and jumps would jump into.
+   */
+  dataCompression?: Compression;
   zimage?: ZImageArm;
   arm64?: Arm64Image;
 }
 
-async function innerKind(src: ByteSource): Promise<Pick<KernelImage, 'inner' | 'zimage' | 'arm64'>> {
+/**
+ * What the bytes are, decided from the bytes alone. A compressed stream is recognised as inspect's stream decoder
+ * does (a validated stream at offset 0, else its magic: a bzip2 block is too big to trial-decode from the head).
+ */
+async function innerKind(src: ByteSource): Promise<Pick<KernelImage, 'inner' | 'zimage' | 'arm64' | 'dataCompression'>> {
   const head = await readClamped(src, 0, PROBE_BYTES);
   if (isArmZImage(head)) return { inner: 'zimage-arm', zimage: (await readArmZImage(src)).zimage };
   if (isArm64Image(head)) return { inner: 'image-arm64', arm64: decodeArm64Header(head) };
   if (isBzImage(head)) return { inner: 'bzimage' };
-  return { inner: 'unknown' };
+  const dataCompression = findPayloads(head, { maxCandidates: 1 }).find((p) => p.offset === 0)?.format ?? detectCompression(head);
+  return { inner: 'unknown', ...(dataCompression ? { dataCompression } : {}) };
+}
+
+/**
+ * 'the header says none, the data is gzip compressed' when a uImage's compression label disagrees with its data
+ * (an xz payload labelled lzma is U-Boot's usual spelling, not a disagreement). The one statement of the mismatch
+ * that the loader emitters, `layout check` and inspect's loader verdicts use.
+ */
+export function compressionMislabel(comp: number, detected: string | undefined): string | undefined {
+  if (!compLabelMismatch(comp, detected)) return undefined;
+  return `the header says ${shortNameForId(COMP, comp) ?? `compression ${comp}`}, the data is ${detected ? `${detected} compressed` : 'not compressed'}`;
+}
+
+/** compressionMislabel for a described kernel. */
+export function kernelMislabel(k: KernelImage): string | undefined {
+  return k.kind === 'uimage' ? compressionMislabel(k.uimage!.comp, k.dataCompression) : undefined;
 }
 
 /** Describe a kernel file. A uImage must have a sound header (magic, header CRC): loaders act on its fields. */
@@ -49,7 +76,9 @@ export async function describeKernel(src: ByteSource): Promise<KernelImage> {
         { field: 'ih_size', offset: 12, expected: HEADER_SIZE + h.dataSize, actual: src.size }, 'the file was cut short');
     }
     const compression = shortNameForId(COMP, h.comp) ?? `compression ${h.comp}`;
-    const inner = h.comp === IH_COMP.NONE ? await innerKind(subSource(src, HEADER_SIZE, h.dataSize)) : { inner: 'unknown' as const };
+    const payload = await innerKind(subSource(src, HEADER_SIZE, h.dataSize));
+    // A compressed uImage's payload does not run as it is, whatever it decompresses to.
+    const inner = h.comp === IH_COMP.NONE ? payload : { inner: 'unknown' as const, ...(payload.dataCompression ? { dataCompression: payload.dataCompression } : {}) };
     return { kind: 'uimage', fileSize: src.size, uimage: h, compression, ...inner };
   }
   const inner = await innerKind(src);
@@ -80,6 +109,8 @@ export function kernelLabel(k: KernelImage): string {
   const name: Record<KernelKind, string> = {
     uimage: 'uImage', 'zimage-arm': 'ARM zImage', 'image-arm64': 'arm64 Image', bzimage: 'x86 bzImage', unknown: 'unrecognised kernel',
   };
+  if (k.kind === 'unknown' && k.dataCompression) return `${k.dataCompression}-compressed file`;
   if (k.kind !== 'uimage') return name[k.kind];
-  return `uImage (${k.compression}${k.inner !== 'unknown' ? `, wrapping an ${name[k.inner]}` : ''})`;
+  const holds = k.inner !== 'unknown' ? `, wrapping an ${name[k.inner]}` : kernelMislabel(k) ? `, holding ${k.dataCompression ?? 'uncompressed'} data` : '';
+  return `uImage (${k.compression}${holds})`;
 }

@@ -8,7 +8,7 @@
  */
 import { UimgError } from '../errors.js';
 import { planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
-import { kernelLabel, kernelReadLength, type DtbImage, type KernelImage } from '../layout/kernel.js';
+import { kernelLabel, kernelMislabel, kernelReadLength, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
 import { hex, humanSize } from '../numbers.js';
 import { nameOf } from '../formats/uimage/header.js';
@@ -32,9 +32,29 @@ const V3_RAM_SIZES = [32, 64, 128, 256, 512];
 /** load_kernel.c: `if (sizeof(cmdline_buf) < 10 + strlen(bootargs))` fails the boot; the buffer is 256 bytes. */
 export const AT91_CMDLINE_MAX = 246;
 
+/** NAND page size assumed when neither a flag nor a layout gives it: the large-page NAND of current AT91 boards. */
+export const NAND_DEFAULT_PAGE = 2048;
+/** ARM enters the kernel in A32 state: JUMP_ADDR (where a zImage runs) is an instruction address. */
+const ARM_ENTRY_ALIGN = 4;
+
+/**
+ * A flash offset the loader reads from must start a page: load_nandflash reads whole pages from a page boundary,
+ * so an offset inside a page reads the wrong bytes. `defaulted` says the page size was not given.
+ */
+export function requirePageAligned(offset: number, field: string, page: { size: number; defaulted: boolean }): void {
+  if (offset % page.size === 0) return;
+  throw new UimgError('BAD_VALUE',
+    `--${field} ${hex(offset)} is not a multiple of the NAND page size (${page.size} bytes${page.defaulted ? ', the default' : ''})`,
+    { field, expected: `a multiple of ${hex(page.size)}`, actual: hex(offset) },
+    `NAND is read in whole pages: use ${hex(offset - (offset % page.size))} or ${hex(offset - (offset % page.size) + page.size)}${
+      page.defaulted ? ', or give the chip\'s page size with --page-size (or a layout)' : ''}`);
+}
+
 export interface At91Options {
   kernel: KernelImage;
   media: At91Media;
+  /** NAND page size (default NAND_DEFAULT_PAGE): IMG_ADDRESS and OF_OFFSET must be multiples of it. */
+  pageSize?: number;
   /** Flash offset of the kernel (unused on SD, where files are read by name). */
   imgAddress: number;
   /** RAM address the kernel file is read to. */
@@ -56,16 +76,27 @@ export interface At91Config {
 export function at91bootstrapConfig(o: At91Options): At91Config {
   const k = o.kernel;
   const version = o.v3 ? 'v3' : 'v4';
-  if (k.kind === 'uimage' && k.compression !== 'none') {
+  const mislabel = kernelMislabel(k);
+  if (mislabel || (k.kind === 'uimage' && k.compression !== 'none')) {
     throw new UimgError('UNBOOTABLE',
-      `AT91Bootstrap cannot boot a ${k.compression}-compressed uImage: it copies the data to the load address and jumps to it, it does not decompress`,
-      { field: 'ih_comp', offset: 31, expected: 'none', actual: k.compression },
+      `AT91Bootstrap cannot boot this uImage: ${mislabel ?? `it is ${k.compression}-compressed`}; it copies the data to the load address and jumps to it, it does not decompress`,
+      { field: 'ih_comp', offset: 31, expected: 'none', actual: mislabel ? `${k.compression} label, ${k.dataCompression ?? 'uncompressed'} data` : k.compression },
       'wrap the kernel uncompressed (mkimage -C none with the zImage, which decompresses itself), or give the zImage itself');
   }
   const plan = requireBootable(planBoot({
     loader: 'at91bootstrap', kernel: k, kernelAddress: o.jumpAddr, ...(o.ram ? { ram: o.ram } : {}),
     ...(o.dtb ? { dtb: { address: o.dtb.address, image: o.dtb.image } } : {}),
   }), 'AT91Bootstrap');
+  if (o.media === 'nand') {
+    const page = { size: o.pageSize ?? NAND_DEFAULT_PAGE, defaulted: o.pageSize === undefined };
+    requirePageAligned(o.imgAddress, 'img-address', page);
+    if (o.dtb) requirePageAligned(o.dtb.offset, 'of-offset', page);
+  }
+  if (o.jumpAddr % ARM_ENTRY_ALIGN !== 0) {
+    throw new UimgError('BAD_VALUE', `--jump-addr ${hex(o.jumpAddr)} is not ${ARM_ENTRY_ALIGN}-byte aligned`,
+      { field: 'jump-addr', expected: `a multiple of ${ARM_ENTRY_ALIGN}`, actual: hex(o.jumpAddr) },
+      'JUMP_ADDR is where a zImage runs as ARM code (and where a uImage header is read): use a word-aligned RAM address (e.g. 0x22000000)');
+  }
   const media = MEDIA_SYMBOLS[o.media][version];
   if (!media) throw new UimgError('BAD_VALUE', `AT91Bootstrap ${version} has no ${o.media} media option`, { field: 'media', actual: o.media }, 'QSPI needs v4');
   if (o.cmdline !== undefined && new TextEncoder().encode(o.cmdline).length > AT91_CMDLINE_MAX) {

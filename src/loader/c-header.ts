@@ -7,14 +7,17 @@
 import { UimgError } from '../errors.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, nameOf } from '../formats/uimage/header.js';
 import { DTB_ALIGN, FDT_FIXUP_ROOM, planBoot, requireBootable, type BootPlan } from '../layout/boot.js';
-import { kernelLabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
+import { kernelLabel, kernelMislabel, type DtbImage, type KernelImage } from '../layout/kernel.js';
 import type { RamSpec } from '../layout/model.js';
 import { hex } from '../numbers.js';
+import { requirePageAligned } from './at91bootstrap.js';
 
 export interface CHeaderOptions {
   kernel: KernelImage;
   /** Flash offset of the uImage header. */
   imgAddress: number;
+  /** The NAND page size when the kernel is read from NAND: IMG_ADDRESS and DTB_OFFSET must be multiples of it. */
+  nandPageSize?: { size: number; defaulted: boolean };
   /** Where the loader reads the whole uImage first; absent: the data goes straight to the load address. */
   stagingAddress?: number;
   dtb?: { offset: number; address: number; image: DtbImage };
@@ -32,13 +35,19 @@ export function cHeader(o: CHeaderOptions): { text: string; plan: BootPlan } {
     throw new UimgError('UNBOOTABLE', `a loader that reads size, load and entry from a uImage header cannot boot an ${kernelLabel(k)}`,
       { field: 'kernel', expected: 'uImage', actual: k.kind }, 'wrap the kernel: uimg create zImage -o uImage -A arm -C none -a LOAD');
   }
-  if (h.comp !== 0) {
-    throw new UimgError('UNBOOTABLE', `the uImage is ${k.compression}-compressed: a loader that copies its data to the load address cannot run it`,
-      { field: 'ih_comp', offset: 31, expected: 'none', actual: k.compression }, 'wrap the kernel uncompressed (-C none)');
+  const mislabel = kernelMislabel(k);
+  if (mislabel || h.comp !== 0) {
+    throw new UimgError('UNBOOTABLE', `${mislabel ?? `the uImage is ${k.compression}-compressed`}: a loader that copies its data to the load address cannot run it`,
+      { field: 'ih_comp', offset: 31, expected: 'none', actual: mislabel ? `${k.compression} label, ${k.dataCompression ?? 'uncompressed'} data` : k.compression },
+      'wrap the kernel uncompressed (-C none with the zImage, which decompresses itself)');
   }
   if (h.dataSize === 0 || ((h.entry - h.load) >>> 0) >= h.dataSize) {
     throw new UimgError('UNBOOTABLE', `the entry point ${hex(h.entry)} is outside the data [${hex(h.load)}, ${hex(h.load + h.dataSize)})`,
       { field: 'ih_ep', offset: 20, actual: hex(h.entry) }, 'the entry point is usually the load address');
+  }
+  if (o.nandPageSize) {
+    requirePageAligned(o.imgAddress, 'img-address', o.nandPageSize);
+    if (o.dtb) requirePageAligned(o.dtb.offset, 'dtb-offset', o.nandPageSize);
   }
   const prefix = o.prefix ?? '';
   if (prefix && !C_IDENTIFIER.test(prefix)) throw new UimgError('BAD_VALUE', `macro prefix '${prefix}' is not a C identifier`, { field: 'prefix', actual: prefix });

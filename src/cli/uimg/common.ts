@@ -189,8 +189,8 @@ export async function withOutputs<T>(ctx: Context, outputs: readonly ({ path: st
 }
 
 /** A whole input file, refused past `limit` bytes: environment texts, scripts, DTBs. */
-export async function readWhole(ctx: Context, path: string, limit: number, what: string): Promise<Uint8Array> {
-  const src = await openSource(ctx, path);
+export async function readWhole(ctx: Context, path: string, limit: number, what: string, opts: { allowEmpty?: boolean } = {}): Promise<Uint8Array> {
+  const src = await openSource(ctx, path, opts);
   try {
     if (src.size > limit) {
       throw new UimgError('SIZE_LIMIT', `${displayPath(path)}: ${src.size} bytes is too large for ${what}`,

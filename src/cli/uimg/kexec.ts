@@ -20,6 +20,9 @@ export function kexecCommands(y: Argv, handle: Handler): Argv {
     .demandCommand(1, 'name a kexec command: kit or plan');
 }
 
+/** -q/--quiet, as create and romimage take it: nothing on stdout or stderr when all goes well. */
+export const QUIET_OPTION = { alias: 'q', type: 'boolean', default: false, describe: 'print nothing on success' } as const;
+
 interface KitArgs {
   arch: KexecKit['arch'];
   kernel: string;
@@ -41,6 +44,7 @@ interface KitArgs {
   lib: string[];
   output: string;
   json: boolean;
+  quiet: boolean;
 }
 
 export function kitBuilder(y: Argv): Argv<KitArgs> {
@@ -64,7 +68,8 @@ export function kitBuilder(y: Argv): Argv<KitArgs> {
     .option('kexec-bin', { type: 'string', default: 'kexec', describe: 'host path of kexec (kexec-tools), for the list' })
     .option('lib', { type: 'string', array: true, default: [], describe: 'NAME=HOST_PATH: a shared library kexec needs, e.g. /lib/ld-linux-armhf.so.3=...' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'directory to write the kit to (made if missing; its parent must exist)' })
-    .option('json', { type: 'boolean', default: false }) as unknown as Argv<KitArgs>;
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION) as unknown as Argv<KitArgs>;
 }
 
 function parseVersion(v: string): { major: number; minor: number } {
@@ -118,7 +123,7 @@ export async function kitCommand(ctx: Context, a: KitArgs): Promise<number> {
     throw e;
   }
   if (a.json) printJson(ctx, { ok: true, directory: a.output, files: files.map(([name]) => name) });
-  else ctx.io.stdout(`${a.output}: ${files.map(([name]) => name).join(', ')}\nnext: put ${a.busybox} and ${a.kexecBin} beside them, then cd ${a.output} && uimg cpio --list initramfs.list --gzip -o ../initramfs.cpio.gz\n`);
+  else if (!a.quiet) ctx.io.stdout(`${a.output}: ${files.map(([name]) => name).join(', ')}\nnext: put ${a.busybox} and ${a.kexecBin} beside them, then cd ${a.output} && uimg cpio --list initramfs.list --gzip -o ../initramfs.cpio.gz\n`);
   return EXIT.OK;
 }
 

@@ -6,7 +6,7 @@ import type { BootPlan } from '../../layout/boot.js';
 import { describeDtb, describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
 import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from '../../layout/model.js';
 import { hex } from '../../numbers.js';
-import { AT91_MEDIA, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
+import { AT91_MEDIA, NAND_DEFAULT_PAGE, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
 import { cHeader } from '../../loader/c-header.js';
 import { splFalconConfig } from '../../loader/spl-falcon.js';
 import { ubootEnvText } from '../../loader/uboot-env-text.js';
@@ -14,7 +14,7 @@ import { layoutImagePath } from '../../node/layout.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, writeWhole } from './common.js';
 import { dtbLength } from './dtb-input.js';
 import { flagOrLayout, layoutImages, loadLayout } from './layout-input.js';
-import { kitBuilder, kitCommand } from './kexec.js';
+import { QUIET_OPTION, kitBuilder, kitCommand } from './kexec.js';
 
 interface UbootEnvArgs {
   from?: string;
@@ -25,6 +25,7 @@ interface UbootEnvArgs {
   padByte: string;
   output: string;
   json: boolean;
+  quiet: boolean;
 }
 
 function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
@@ -37,6 +38,7 @@ function ubootEnvBuilder(y: Argv): Argv<UbootEnvArgs> {
     .option('pad-byte', { alias: 'p', type: 'string', default: '0xff', describe: 'fill byte after the variables' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
     .option('json', { type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION)
     .conflicts('from', 'layout') as unknown as Argv<UbootEnvArgs>;
 }
 
@@ -52,7 +54,8 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
     const layout = await loadLayout(ctx, a.layout);
     text = new TextEncoder().encode(ubootEnvText(layout, await layoutImages(ctx, layout)));
   } else if (a.from !== undefined) {
-    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text');
+    // mkenvimage writes an empty environment for an empty text: a CRC over the NULs, the rest padding.
+    text = await readWhole(ctx, a.from, ENV_SIZE_LIMIT, 'an environment text', { allowEmpty: true });
   } else {
     throw new UimgError('USAGE', 'give --from ENV.txt (with --env-size) or --layout FILE', { field: 'from' });
   }
@@ -87,6 +90,7 @@ interface BootArgs {
   cmdline?: string;
   output: string;
   json: boolean;
+  quiet: boolean;
 }
 
 function bootBuilder<T>(y: Argv): Argv<T> {
@@ -98,12 +102,15 @@ function bootBuilder<T>(y: Argv): Argv<T> {
     .option('ram-size', { type: 'string', describe: 'RAM size' })
     .option('cmdline', { type: 'string', describe: 'kernel command line; default: the layout\'s' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the result and the RAM plan as JSON' }) as unknown as Argv<T>;
+    .option('json', { type: 'boolean', default: false, describe: 'print the result and the RAM plan as JSON' })
+    .option('quiet', QUIET_OPTION) as unknown as Argv<T>;
 }
 
 interface ResolvedBoot {
   layout?: BoardLayout;
   kernel: KernelImage;
+  /** The kernel file as named on the command line or in the layout, for messages. */
+  kernelFile: string;
   dtb?: DtbImage;
   ram?: RamSpec;
   cmdline?: string;
@@ -131,10 +138,12 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
   const fromLayout = layout && (a.kernel === undefined || a.dtb === undefined) ? await layoutImages(ctx, layout) : undefined;
   const kernel = a.kernel !== undefined ? await describeFile(ctx, a.kernel, describeKernel) : fromLayout?.kernel?.kernel;
   if (!kernel) throw new UimgError('USAGE', 'no kernel: give --kernel FILE (or a --layout whose kernel names a file)', { field: 'kernel' });
+  const kernelFile = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
   if (kernel.kind === 'unknown') {
-    const file = displayPath(a.kernel ?? layoutImagePath(layout!, 'kernel')!);
-    throw new UimgError('BAD_MAGIC', `${file}: not a kernel: no uImage, ARM zImage, arm64 Image or bzImage header`,
-      { file, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage' }, 'uimg inspect tells what the file is');
+    const what = kernel.dataCompression ? `${kernel.dataCompression}-compressed data` : 'no uImage, ARM zImage, arm64 Image or bzImage header';
+    throw new UimgError('BAD_MAGIC', `${kernelFile}: not a kernel: ${what}`,
+      { file: kernelFile, field: 'kernel', expected: 'a uImage, zImage, Image or bzImage', ...(kernel.dataCompression ? { actual: kernel.dataCompression } : {}) },
+      'uimg inspect tells what the file is');
   }
   const dtb = a.dtb !== undefined
     ? await describeFile(ctx, a.dtb, async (src) => { await dtbLength(src, displayPath(a.dtb!)); return describeDtb(src); })
@@ -149,10 +158,19 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
   const k = place('kernel'), d = place('dtb');
   const cmdline = a.cmdline ?? layout?.cmdline;
   return {
-    ...(layout ? { layout } : {}), kernel, ...(dtb ? { dtb } : {}), ...(ram ? { ram } : {}), ...(cmdline !== undefined ? { cmdline } : {}),
+    ...(layout ? { layout } : {}), kernel, kernelFile, ...(dtb ? { dtb } : {}), ...(ram ? { ram } : {}), ...(cmdline !== undefined ? { cmdline } : {}),
     ...(k.offset !== undefined ? { kernelOffset: k.offset } : {}), ...(k.address !== undefined ? { kernelAddress: k.address } : {}),
     ...(d.offset !== undefined ? { dtbOffset: d.offset } : {}), ...(d.address !== undefined ? { dtbAddress: d.address } : {}),
   };
+}
+
+/** Emitter errors about the kernel itself name its file. */
+function namingKernel<T>(kernelFile: string, emit: () => T): T {
+  try {
+    return emit();
+  } catch (e) {
+    throw e instanceof UimgError && ['kernel', 'ih_comp', 'ih_ep'].includes(String(e.data.field)) ? e.withFile(kernelFile) : e;
+  }
 }
 
 function requireFlag(value: string | undefined, flag: string): string {
@@ -169,11 +187,11 @@ function planJson(plan: BootPlan) {
 }
 
 /** Write the text (stdout by default); with --json, stdout carries the JSON (the text inside it). */
-async function emit(ctx: Context, a: { output: string; json: boolean }, text: string, plan: BootPlan): Promise<number> {
+async function emit(ctx: Context, a: { output: string; json: boolean; quiet: boolean }, text: string, plan: BootPlan): Promise<number> {
   const toStdout = a.output === '-' || a.output === STDIO_PATH;
   if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, new TextEncoder().encode(text));
   if (a.json) printJson(ctx, { ok: true, text, plan: planJson(plan) });
-  for (const f of plan.findings) if (!a.json) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
+  for (const f of plan.findings) if (!a.json && !a.quiet) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
   return EXIT.OK;
 }
 
@@ -187,6 +205,7 @@ interface At91Args extends BootArgs {
   ofAddress?: string;
   v3: boolean;
   imageName?: string;
+  pageSize?: string;
 }
 
 function at91Builder(y: Argv): Argv<At91Args> {
@@ -197,7 +216,8 @@ function at91Builder(y: Argv): Argv<At91Args> {
     .option('of-offset', { type: 'string', describe: 'OF_OFFSET: flash offset of the DTB (default: its partition)' })
     .option('of-address', { type: 'string', describe: 'OF_ADDRESS: RAM address of the DTB (default: its ramAddress)' })
     .option('v3', { type: 'boolean', default: false, describe: 'AT91Bootstrap 3.x names (LINUX_UIMAGE/ZIMAGE, MEM_BANK, MEM_SIZE)' })
-    .option('image-name', { type: 'string', describe: 'SD card: the kernel\'s file name' }) as unknown as Argv<At91Args>;
+    .option('image-name', { type: 'string', describe: 'SD card: the kernel\'s file name' })
+    .option('page-size', { type: 'string', describe: `NAND page size: IMG_ADDRESS and OF_OFFSET must be multiples of it (default: the layout's, else ${NAND_DEFAULT_PAGE})` }) as unknown as Argv<At91Args>;
 }
 
 async function at91Command(ctx: Context, a: At91Args): Promise<number> {
@@ -209,18 +229,26 @@ async function at91Command(ctx: Context, a: At91Args): Promise<number> {
     offset: media === 'sd' ? 0 : flagOrLayout(a.ofOffset, 'of-offset', b.dtbOffset, 'a dtb partition'),
     address: flagOrLayout(a.ofAddress, 'of-address', b.dtbAddress, 'a dtb ramAddress'),
   };
-  const { text, plan } = at91bootstrapConfig({
-    kernel: b.kernel, media,
+  const pageSize = nandPageSize(a.pageSize, b.layout);
+  const { text, plan } = namingKernel(b.kernelFile, () => at91bootstrapConfig({
+    kernel: b.kernel, media, ...(pageSize ? { pageSize: pageSize.size } : {}),
     imgAddress: media === 'sd' ? 0 : flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     jumpAddr: flagOrLayout(a.jumpAddr, 'jump-addr', b.kernelAddress, 'a kernel ramAddress'),
     ...(dtb ? { dtb } : {}), ...(b.cmdline !== undefined ? { cmdline: b.cmdline } : {}), ...(b.ram ? { ram: b.ram } : {}),
     v3: a.v3, ...(a.imageName !== undefined ? { imageName: a.imageName } : {}),
-  });
+  }));
   return emit(ctx, a, text, plan);
+}
+
+/** The NAND page size a flag or a NAND layout gives; undefined when neither does. */
+function nandPageSize(flag: string | undefined, layout: BoardLayout | undefined): { size: number; defaulted: false } | undefined {
+  if (flag !== undefined) return { size: parseNumberFlag(flag, 'page-size', { positive: true }), defaulted: false };
+  return layout?.flash.kind === 'nand' ? { size: layout.flash.pageSize, defaulted: false } : undefined;
 }
 
 interface CHeaderArgs extends BootArgs {
   imgAddress?: string;
+  pageSize?: string;
   stagingAddr?: string;
   dtbOffset?: string;
   dtbAddress?: string;
@@ -233,7 +261,8 @@ function cHeaderBuilder(y: Argv): Argv<CHeaderArgs> {
     .option('staging-addr', { type: 'string', describe: 'RAM address the whole uImage is read to first (default: none, data straight to ih_load)' })
     .option('dtb-offset', { type: 'string', describe: 'flash offset of the DTB (default: its partition)' })
     .option('dtb-address', { type: 'string', describe: 'RAM address of the DTB (default: its ramAddress)' })
-    .option('prefix', { type: 'string', default: '', describe: 'prefix for every macro name' }) as unknown as Argv<CHeaderArgs>;
+    .option('prefix', { type: 'string', default: '', describe: 'prefix for every macro name' })
+    .option('page-size', { type: 'string', describe: 'the kernel is read from NAND with this page size: IMG_ADDRESS and DTB_OFFSET must be multiples of it (default: a NAND layout\'s)' }) as unknown as Argv<CHeaderArgs>;
 }
 
 async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
@@ -244,20 +273,22 @@ async function cHeaderCommand(ctx: Context, a: CHeaderArgs): Promise<number> {
     address: flagOrLayout(a.dtbAddress, 'dtb-address', b.dtbAddress, 'a dtb ramAddress'),
   };
   const staging = a.stagingAddr !== undefined ? parseNumberFlag(a.stagingAddr, 'staging-addr') : undefined;
-  const { text, plan } = cHeader({
-    kernel: b.kernel, imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
+  const pageSize = nandPageSize(a.pageSize, b.layout);
+  const { text, plan } = namingKernel(b.kernelFile, () => cHeader({
+    kernel: b.kernel, ...(pageSize ? { nandPageSize: pageSize } : {}), imgAddress: flagOrLayout(a.imgAddress, 'img-address', b.kernelOffset, 'a kernel partition'),
     ...(staging !== undefined ? { stagingAddress: staging } : {}), ...(dtb ? { dtb } : {}), ...(b.ram ? { ram: b.ram } : {}), prefix: a.prefix,
-  });
+  }));
   return emit(ctx, a, text, plan);
 }
 
-interface SplFalconArgs { layout: string; output: string; json: boolean }
+interface SplFalconArgs { layout: string; output: string; json: boolean; quiet: boolean }
 
 function splFalconBuilder(y: Argv): Argv<SplFalconArgs> {
   return y
     .option('layout', { alias: 'l', type: 'string', demandOption: true, describe: 'board layout: the kernel and dtb (args) partitions, the args RAM address' })
     .option('output', { alias: 'o', type: 'string', default: '-', describe: 'file to write (- for stdout)' })
-    .option('json', { type: 'boolean', default: false }) as unknown as Argv<SplFalconArgs>;
+    .option('json', { type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION) as unknown as Argv<SplFalconArgs>;
 }
 
 async function splFalconCommand(ctx: Context, a: SplFalconArgs): Promise<number> {

@@ -176,6 +176,13 @@ export function assembleArmStub(arch: ArmRomArch, p: StubParams): Uint8Array {
   return STUB[arch](p).assemble('little');
 }
 
+/**
+ * The least alignment of the RAM base: ARM enters the zImage at base + 0x8000 in A32 state and the stub copies in
+ * words, so a word; arm64 RAM is mapped in pages (4 KiB at the least), and the Image's 2 MiB-aligned base is found
+ * from it.
+ */
+const RAM_BASE_ALIGN: Record<ArmRomArch, number> = { arm: 4, arm64: 4096 };
+
 function checkAddress(value: number, arch: ArmRomArch, field: string): void {
   const max = arch === 'arm' ? 0xffffffff : 2 ** 48 - 1;
   if (!Number.isInteger(value) || value < 0 || value > max) {
@@ -214,6 +221,13 @@ export function planArmRom(o: ArmRomOptions, kernel: KernelFacts, dtbSize?: numb
   const granule = GRANULE[arch];
   const findings: Finding[] = [];
   checkAddress(o.ramBase, arch, 'ram-base');
+  if (o.ramBase % RAM_BASE_ALIGN[arch] !== 0) {
+    const align = RAM_BASE_ALIGN[arch];
+    throw new UimgError('BAD_VALUE', `--ram-base ${hex(o.ramBase)} is not ${align === 4 ? '4-byte' : '4 KiB'} aligned`,
+      { field: 'ram-base', expected: `a multiple of ${hex(align)}`, actual: hex(o.ramBase) },
+      arch === 'arm' ? 'the zImage is entered at the RAM base + 0x8000 as A32 code: give the real start of RAM (e.g. 0x40000000)'
+        : 'arm64 maps RAM in pages of at least 4 KiB: give the real start of RAM (e.g. 0x40000000)');
+  }
   if (o.kernelAddress !== undefined) checkAddress(o.kernelAddress, arch, 'kernel-address');
   if (o.dtbAddress !== undefined) {
     checkAddress(o.dtbAddress, arch, 'dtb-address');

@@ -6,6 +6,7 @@
 import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../fdt/fdt.js';
 import type { Decoded, FormatModule, Part } from '../registry.js';
 import { decodeArmRom, type ArmRomArch, type ArmRomDecoded } from './arm-rom.js';
 import { formatCommand } from './script.js';
@@ -79,20 +80,32 @@ async function decodeSh(src: ByteSource): Promise<Decoded<ShRomImageValue> | und
   };
 }
 
+/**
+ * The stub copies whole granules, so the DTB's copy may end with padding the ROM layout adds: the DTB itself is its
+ * totalsize, when that lies within the copy (a larger or missing one is the FDT decoder's to report).
+ */
+async function dtbLength(src: ByteSource, offset: number, copied: number): Promise<number> {
+  const head = await readClamped(src, offset, Math.min(copied, FDT_HEADER_SIZE));
+  if (head.length < FDT_HEADER_SIZE || !isFdt(head)) return copied;
+  const { totalSize } = decodeFdtHeader(head);
+  return totalSize <= copied ? totalSize : copied;
+}
+
 async function decodeArm(src: ByteSource): Promise<Decoded<ArmRomImageValue> | undefined> {
   const rom = decodeArmRom(await readClamped(src, 0, 1024));
   if (!rom) return undefined;
   const { arch, ...fields } = rom;
   const findings: Finding[] = [];
   const parts: Part[] = [];
-  rom.copies.forEach((c, i) => {
+  for (const [i, c] of rom.copies.entries()) {
     if (c.romOffset + c.length > src.size) {
       findings.push(finding('truncated', `copy ${i} (${c.length} bytes at ${hex32(c.romOffset)}) runs past the end of the file`, 'the ROM is cut short', c.romOffset));
     }
     const isDtb = rom.dtbAddress !== 0 && c.address === rom.dtbAddress && c.address !== rom.entry;
     const kernelFormat = rom.arch === 'arm' ? 'zimage-arm' : 'image-arm64';
-    parts.push({ name: isDtb ? 'DTB' : 'kernel', offset: c.romOffset, length: Math.max(0, Math.min(c.length, src.size - c.romOffset)), format: isDtb ? 'fdt' : kernelFormat });
-  });
+    const length = Math.max(0, Math.min(c.length, src.size - c.romOffset));
+    parts.push({ name: isDtb ? 'DTB' : 'kernel', offset: c.romOffset, length: isDtb ? await dtbLength(src, c.romOffset, length) : length, format: isDtb ? 'fdt' : kernelFormat });
+  }
   const regs = rom.arch === 'arm' ? `r1=${hex32(rom.machineId!)} r2=${hex32(rom.dtbAddress)}` : `x0=${hex32(rom.dtbAddress)}`;
   const embedded = parts.some((p) => p.name === 'DTB');
   return {
