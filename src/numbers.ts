@@ -14,9 +14,9 @@ export function parseByteCount(value: unknown): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** 0x-prefixed hex, at least 8 digits: how loaders' configs and U-Boot print addresses. */
-export function hex(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
+/** 0x-prefixed hex, at least `digits` digits (8: how loaders' configs and U-Boot print addresses). */
+export function hex(n: number, digits = 8): string {
+  return '0x' + n.toString(16).padStart(digits, '0');
 }
 
 /** A size for people in the largest unit it reaches: 12 MiB, 128 KiB, 63.4 MiB, 100 B (exact values without decimals). */

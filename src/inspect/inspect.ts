@@ -12,6 +12,7 @@ import { UimgError, isUimgError, type ErrorCode } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { COMPRESSION_FORMATS, compressedStreamFormat, type CompressedStream } from '../formats/compressed/stream.js';
 import { decompress, extractIkconfig, findLinuxBanner } from '../formats/compressed/index.js';
+import { FINAL_BANNER, IKCFG_START, indexOfBytes } from '../formats/compressed/banner.js';
 import { FORMATS, PROBE_BYTES, probeFormat, type FormatModule, type Part } from '../formats/registry.js';
 import { loaderVerdicts, type LoaderVerdict } from './loaders.js';
 import { crossLayerFindings } from './rules.js';
@@ -26,13 +27,9 @@ const BANNER_CHUNK = 4 << 20;
 /** Errors that end the inspection (a limit, a cancel) rather than becoming a finding about the file. */
 const STOPPING: ReadonlySet<ErrorCode> = new Set(['SIZE_LIMIT', 'TIMED_OUT', 'ABORTED']);
 const BANNER_OVERLAP = 1024;
-/** kernel/configs.c's markers around the gzip'd .config (CONFIG_IKCONFIG). */
-const IKCFG_START = Uint8Array.from('IKCFG_ST', (c) => c.charCodeAt(0));
 /** A compressed .config is tens of KiB, its text a few hundred: more is not a config. */
 const MAX_IKCONFIG_GZIP = 1 << 20;
 const MAX_IKCONFIG_TEXT = 8 << 20;
-/** 6.1+ kernels also hold a placeholder banner without the build number. */
-const FINAL_BANNER = /\) #\d+/;
 
 export interface InspectOptions {
   /** Read everything: data CRCs, decompression, the Linux banner. */
@@ -182,7 +179,7 @@ async function decompressInto(node: InspectNode, stream: CompressedStream, src: 
   const child = await inspectRange(fromBytes(data), { name: 'decompressed', space: 'decompressed', base: 0 }, opts, depth + 1);
   if (!child.banner && child.children.length === 0) child.banner = findLinuxBanner(data);
   if (child.format === 'data' && child.banner) child.summary = 'Linux kernel (raw Image)';
-  if (!child.ikconfig && child.children.length === 0) await ikconfigInto(child, ikconfigAt(data, indexOf(data, IKCFG_START)), opts);
+  if (!child.ikconfig && child.children.length === 0) await ikconfigInto(child, ikconfigAt(data, indexOfBytes(data, IKCFG_START)), opts);
   node.children.push(child);
 }
 
@@ -199,14 +196,6 @@ async function bannerIn(src: ByteSource, opts: InspectOptions): Promise<string |
   return last;
 }
 
-/** The first occurrence of `needle` in `bytes`, from `from`, or -1. */
-function indexOf(bytes: Uint8Array, needle: Uint8Array, from = 0): number {
-  for (let at = bytes.indexOf(needle[0]!, from); at >= 0 && at + needle.length <= bytes.length; at = bytes.indexOf(needle[0]!, at + 1)) {
-    if (needle.every((b, i) => bytes[at + i] === b)) return at;
-  }
-  return -1;
-}
-
 /** The bytes from IKCFG_ST at `at` on, bounded: enough for a real config's gzip stream and its end marker. */
 function ikconfigAt(bytes: Uint8Array, at: number): Uint8Array | undefined {
   return at < 0 ? undefined : bytes.subarray(at, at + IKCFG_START.length + MAX_IKCONFIG_GZIP + IKCFG_START.length);
@@ -217,7 +206,7 @@ async function ikconfigBlock(src: ByteSource, opts: InspectOptions): Promise<Uin
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   for (let at = 0; at < Math.min(src.size, max); at += BANNER_CHUNK) {
     opts.signal?.throwIfAborted();
-    const hit = indexOf(await readClamped(src, at, BANNER_CHUNK + IKCFG_START.length), IKCFG_START);
+    const hit = indexOfBytes(await readClamped(src, at, BANNER_CHUNK + IKCFG_START.length), IKCFG_START);
     if (hit >= 0) return readClamped(src, at + hit, 2 * IKCFG_START.length + MAX_IKCONFIG_GZIP);
   }
   return undefined;

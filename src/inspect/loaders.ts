@@ -7,7 +7,7 @@
 import { finding, type RuleId } from '../findings.js';
 import { COMPRESSION_FORMATS } from '../formats/compressed/stream.js';
 import type { BzImage } from '../formats/bzimage/bzimage.js';
-import { IH_TYPE_KERNEL_NOLOAD, type UImageInfo } from '../formats/uimage/format.js';
+import type { UImageInfo } from '../formats/uimage/format.js';
 import { compressionMislabel } from '../layout/kernel.js';
 import { IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
 import type { ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
@@ -46,7 +46,7 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
   if (!info.headerCrcOk) return [no('U-Boot', 'bad header CRC'), no('kexec-tools', 'bad header CRC'), no('AT91Bootstrap', 'bad header CRC')];
   const out: LoaderVerdict[] = [];
   const type = h.type.id;
-  const bootable = [IH_TYPE.KERNEL, IH_TYPE_KERNEL_NOLOAD, IH_TYPE.MULTI, 1 /* standalone */].includes(type as 2);
+  const bootable = [IH_TYPE.KERNEL, IH_TYPE.KERNEL_NOLOAD, IH_TYPE.MULTI, IH_TYPE.STANDALONE].includes(type as 2);
   const { detected, kernel } = uimagePayload(node);
   // What the header gets wrong about its payload: both bootm and kexec-tools act on the header.
   const mislabelled = kernel?.arch && bootable && !archAccepts(h.arch.name, kernel.arch)
@@ -68,7 +68,7 @@ function uimageVerdicts(node: InspectNode): LoaderVerdict[] {
     out.push(mislabelled ? no('AT91Bootstrap', `${mislabelled}: it copies the data to ih_load and jumps into it`)
       : h.compression.id !== IH_COMP.NONE ? no('AT91Bootstrap', `${comp} compression: AT91Bootstrap loads uncompressed uImages only`)
       : type === IH_TYPE.MULTI ? no('AT91Bootstrap', 'it copies the whole data, size table first, and enters at ih_ep: a multi-file image does not run')
-        : type === IH_TYPE_KERNEL_NOLOAD ? no('AT91Bootstrap', 'it enters at ih_ep as an address; kernel_noload stores an offset there')
+        : type === IH_TYPE.KERNEL_NOLOAD ? no('AT91Bootstrap', 'it enters at ih_ep as an address; kernel_noload stores an offset there')
           : yes('AT91Bootstrap', 'uImage', 'copies ih_size bytes to ih_load, enters at ih_ep'));
   }
   return out;

@@ -6,7 +6,7 @@
 import { hex32 } from '../errors.js';
 import { finding } from '../findings.js';
 import { COMPRESSION_FORMATS, type CompressedStream } from '../formats/compressed/stream.js';
-import { compLabelMismatch, IH_TYPE_KERNEL_NOLOAD, type UImageInfo } from '../formats/uimage/format.js';
+import { compLabelMismatch, type UImageInfo } from '../formats/uimage/format.js';
 import { IH_ARCH, IH_COMP, IH_TYPE } from '../formats/uimage/tables.js';
 import { armDecompression, type AddressRange } from '../formats/zimage-arm/decompressor.js';
 import type { ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
@@ -84,7 +84,7 @@ function uimageRules(node: InspectNode, opts: InspectOptions): void {
   // The kernel of a multi-file image is its first part.
   const { payload, detected, kernel } = uimagePayload(node);
   if (!payload) return;
-  const kernelType = [IH_TYPE.KERNEL, IH_TYPE_KERNEL_NOLOAD, IH_TYPE.MULTI].includes(h.type.id as 2);
+  const kernelType = [IH_TYPE.KERNEL, IH_TYPE.KERNEL_NOLOAD, IH_TYPE.MULTI].includes(h.type.id as 2);
   const label = h.compression.name ?? `compression ${h.compression.id}`;
   const what = detected ?? (kernel ? kernel.summary : payload.format === 'data' ? 'not a compressed stream' : payload.summary);
 

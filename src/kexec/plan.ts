@@ -5,12 +5,11 @@
  */
 import { alignDown, alignUp } from '../bytes/align.js';
 import { subSource, type ByteSource } from '../bytes/source.js';
-import { readU32BE } from '../bytes/endian.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
 import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
 import { arm64Placement, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
-import { HEADER_SIZE, UIMAGE_MAGIC, decodeHeader } from '../formats/uimage/header.js';
+import { HEADER_SIZE, isUImageHeader, decodeHeader } from '../formats/uimage/header.js';
 import { IH_ARCH, IH_COMP } from '../formats/uimage/tables.js';
 import { ZIMAGE_DEFAULT_MALLOC_SIZE, ZIMAGE_STACK_SIZE, armDecompression } from '../formats/zimage-arm/decompressor.js';
 import { readArmZImage, zImageEndianness, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
@@ -65,7 +64,7 @@ export async function planKexec(input: PlanInput): Promise<KexecPlan> {
   const head = await input.kernel.read(0, HEADER_SIZE);
   let offset = 0;
   let wrapped = '';
-  if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
+  if (isUImageHeader(head)) {
     const h = decodeHeader(head);
     const why = kexecUImageRefusal(h)
       ?? (h.comp !== IH_COMP.NONE ? `compression ${h.comp}: planned only for uncompressed uImages (decompress it first)`

@@ -5,7 +5,7 @@
  */
 import type { ByteSource } from '../bytes/source.js';
 import { describeDtb, describeKernel, type DtbImage, type KernelImage } from './kernel.js';
-import type { BoardLayout, ImageRole } from './model.js';
+import type { ImageRole } from './model.js';
 
 export interface LayoutImage {
   size: number;
@@ -25,9 +25,4 @@ export async function gatherImages(sources: Partial<Record<ImageRole, ByteSource
     };
   }
   return out;
-}
-
-/** The roles whose file the layout names (the ones a caller must open). */
-export function rolesWithFiles(layout: BoardLayout): ImageRole[] {
-  return (Object.values(layout.images)).flatMap((p) => (p?.file !== undefined ? [p.role] : []));
 }

@@ -5,12 +5,11 @@
  * modules; this only gathers their answers.
  */
 import { readClamped, subSource, type ByteSource } from '../bytes/source.js';
-import { readU32BE } from '../bytes/endian.js';
 import { UimgError } from '../errors.js';
 import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../formats/fdt/fdt.js';
 import { decodeArm64Header, isArm64Image, type Arm64Image } from '../formats/image-arm64/image-arm64.js';
 import { isBzImage } from '../formats/bzimage/bzimage.js';
-import { HEADER_SIZE, UIMAGE_MAGIC, checkHeader, decodeHeader, type UImageHeader } from '../formats/uimage/header.js';
+import { HEADER_SIZE, isUImageHeader, checkHeader, decodeHeader, type UImageHeader } from '../formats/uimage/header.js';
 import { COMP, IH_COMP, shortNameForId } from '../formats/uimage/tables.js';
 import { isArmZImage, readArmZImage, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
 import { PROBE_BYTES } from '../formats/registry.js';
@@ -68,7 +67,7 @@ export function kernelMislabel(k: KernelImage): string | undefined {
 /** Describe a kernel file. A uImage must have a sound header (magic, header CRC): loaders act on its fields. */
 export async function describeKernel(src: ByteSource): Promise<KernelImage> {
   const head = await readClamped(src, 0, HEADER_SIZE);
-  if (head.length === HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC) {
+  if (isUImageHeader(head)) {
     const h = decodeHeader(head);
     checkHeader(h, head);
     if (src.size < HEADER_SIZE + h.dataSize) {

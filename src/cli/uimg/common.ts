@@ -1,7 +1,7 @@
 /** What every uimg command shares: exit codes, error reporting, JSON output, and '-' for stdin/stdout. */
 import { type Stats } from 'node:fs';
 import { mkdir, rmdir, stat } from 'node:fs/promises';
-import { fromBytes, type ByteSink, type ByteSource } from '../../bytes/source.js';
+import { fromBytes, type ByteSource } from '../../bytes/source.js';
 import { UimgError, isUimgError, type ErrorCode } from '../../errors.js';
 import { atomicFileSink, fileSource, type AtomicFileSink } from '../../node/file.js';
 import { parseByteCount } from '../../numbers.js';
@@ -120,11 +120,6 @@ export async function openSource(ctx: Context, path: string, opts: { allowEmpty?
   }
 }
 
-export interface OpenedSink extends ByteSink {
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
 export interface OutputOptions {
   /** The flag that named the output, for messages (default 'output'). */
   flag?: string;
@@ -133,10 +128,11 @@ export interface OutputOptions {
 }
 
 /**
- * Open an output; '-' is stdout, streamed (it cannot be patched, so image writers take their two-pass path). A file
- * is written beside its target and renamed into place on commit; an output that is one of the inputs is refused.
+ * Open an output; '-' is stdout, streamed (it cannot be patched, so image writers take their two-pass path; commit and
+ * abort do nothing). A file is written beside its target and renamed into place on commit; an output that is one of
+ * the inputs is refused.
  */
-export async function openSink(ctx: Context, path: string, opts: OutputOptions = {}): Promise<OpenedSink> {
+export async function openSink(ctx: Context, path: string, opts: OutputOptions = {}): Promise<AtomicFileSink> {
   if (path === STDIO_PATH) {
     return {
       write: async (c) => ctx.io.stdout(c.slice()),
@@ -176,8 +172,8 @@ export async function openSink(ctx: Context, path: string, opts: OutputOptions =
  * Outputs that appear together or not at all: `use` writes every sink, then all are renamed into place; on any
  * failure every temporary file is removed and no target is touched.
  */
-export async function withOutputs<T>(ctx: Context, outputs: readonly ({ path: string } & OutputOptions)[], use: (sinks: OpenedSink[]) => Promise<T>): Promise<T> {
-  const sinks: OpenedSink[] = [];
+export async function withOutputs<T>(ctx: Context, outputs: readonly ({ path: string } & OutputOptions)[], use: (sinks: AtomicFileSink[]) => Promise<T>): Promise<T> {
+  const sinks: AtomicFileSink[] = [];
   try {
     for (const o of outputs) sinks.push(await openSink(ctx, o.path, o));
     const result = await use(sinks);

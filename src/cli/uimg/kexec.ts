@@ -7,6 +7,7 @@ import { CMDLINE_MODES, INITRAMFS_COMPRESSIONS, SIZE_PROFILES, kernelConfigFragm
 import { KEXEC_ARCHES, kexecCpioSpecs, kexecInit, kexecbootConfig, petitbootConfig, type KexecKit } from '../../kexec/kit.js';
 import { planKexec, type KexecPlan } from '../../kexec/plan.js';
 import { layoutImagePath } from '../../node/layout.js';
+import { hex } from '../../numbers.js';
 import {
   type Context, EXIT, type Handler, badFlagValue, displayPath, ioError, noteInput, openOutputDir, openSource, parseNumberFlag, printJson, withOutputs,
 } from './common.js';
@@ -209,8 +210,6 @@ function planJson(plan: KexecPlan) {
     ...(plan.registers ? { registers: { ...plan.registers, r2Hex: hex(plan.registers.r2) } } : {}),
   };
 }
-
-const hex = (n: number, width = 8) => '0x' + n.toString(16).padStart(width, '0');
 
 /** The plan as a table: what kexec_load gets, then the registers and how it was placed. */
 export function formatPlan(plan: KexecPlan, files: { kernel: string; dtb?: string | undefined; initrd?: string | undefined }): string {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { UimgError } from '../../errors.js';
 import { ENV_SIZE_LIMIT, encodeEnvImage, envTextToData } from '../../formats/uboot-env/env.js';
 import type { BootPlan } from '../../layout/boot.js';
-import { describeDtb, describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
+import { describeKernel, type DtbImage, type KernelImage } from '../../layout/kernel.js';
 import { partitionByName, type BoardLayout, type FlashKind, type RamSpec } from '../../layout/model.js';
 import { hex } from '../../numbers.js';
 import { AT91_MEDIA, NAND_DEFAULT_PAGE, at91bootstrapConfig, type At91Media } from '../../loader/at91bootstrap.js';
@@ -146,7 +146,7 @@ async function resolveBoot(ctx: Context, a: BootArgs): Promise<ResolvedBoot> {
       'uimg inspect tells what the file is');
   }
   const dtb = a.dtb !== undefined
-    ? await describeFile(ctx, a.dtb, async (src) => { await dtbLength(src, displayPath(a.dtb!)); return describeDtb(src); })
+    ? await describeFile(ctx, a.dtb, async (src): Promise<DtbImage> => ({ fileSize: src.size, totalSize: await dtbLength(src, displayPath(a.dtb!)) }))
     : fromLayout?.dtb?.dtb;
   const ram = a.ramBase !== undefined || a.ramSize !== undefined
     ? { base: parseNumberFlag(requireFlag(a.ramBase, 'ram-base'), 'ram-base'), size: parseNumberFlag(requireFlag(a.ramSize, 'ram-size'), 'ram-size', { positive: true }) }

@@ -5,9 +5,12 @@ import type { DecompressLimits } from './types.js';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const BANNER = ascii('Linux version ');
-const IKCFG_START = ascii('IKCFG_ST');
+/** kernel/configs.c's markers around the gzip'd .config (CONFIG_IKCONFIG). */
+export const IKCFG_START = ascii('IKCFG_ST');
 const IKCFG_END = ascii('IKCFG_ED');
 const MAX_BANNER = 1024;
+/** A final banner has a build number; 6.1+ kernels also hold a placeholder without one. */
+export const FINAL_BANNER = /\) #\d+/;
 
 /** Offsets of `needle` in `bytes`, in order. */
 function* occurrences(bytes: Uint8Array, needle: Uint8Array, from = 0): Generator<number> {
@@ -17,6 +20,9 @@ function* occurrences(bytes: Uint8Array, needle: Uint8Array, from = 0): Generato
     if (i === needle.length) yield at;
   }
 }
+
+/** The first offset of `needle` in `bytes`, or -1. */
+export const indexOfBytes = (bytes: Uint8Array, needle: Uint8Array): number => occurrences(bytes, needle).next().value ?? -1;
 
 /** The printable line at `at` (up to a newline or NUL), or undefined if it holds anything else. */
 function lineAt(bytes: Uint8Array, at: number): string | undefined {
@@ -42,7 +48,7 @@ export function findLinuxBanner(bytes: Uint8Array): string | undefined {
     if (digit < 0x30 || digit > 0x39) continue;
     const line = lineAt(bytes, at);
     if (line === undefined) continue;
-    if (/\) #\d+/.test(line)) return line;
+    if (FINAL_BANNER.test(line)) return line;
     last = line;
   }
   return last;

@@ -13,9 +13,6 @@ import type { SubImage } from './listing.js';
 import { ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, entryForId, shortNameForId, type NameTable } from './tables.js';
 import { readU32BE } from '../../bytes/endian.js';
 
-/** kernel_noload: U-Boot runs the data where it lies and takes ih_ep as an offset into it. */
-export const IH_TYPE_KERNEL_NOLOAD = 14;
-const IH_TYPE_STANDALONE = 1;
 /** How much of a script image's text the inspection shows. */
 const SCRIPT_PREVIEW_BYTES = 4096;
 
@@ -44,8 +41,8 @@ export function headerJson(h: UImageHeader) {
 /** The entry point lies outside the loaded data (kernel_noload: ih_ep is an offset into the data). */
 export function entryOutside(h: Pick<UImageHeader, 'os' | 'type' | 'load' | 'entry' | 'dataSize'>): boolean {
   if (h.os === IH_OS.TEE || h.dataSize === 0) return false;
-  if (h.type === IH_TYPE_KERNEL_NOLOAD) return h.entry >= h.dataSize;
-  if (h.type !== IH_TYPE.KERNEL && h.type !== IH_TYPE_STANDALONE) return false;
+  if (h.type === IH_TYPE.KERNEL_NOLOAD) return h.entry >= h.dataSize;
+  if (h.type !== IH_TYPE.KERNEL && h.type !== IH_TYPE.STANDALONE) return false;
   return (h.entry - h.load) >>> 0 >= h.dataSize;
 }
 
@@ -81,7 +78,7 @@ async function decodeUImage(src: ByteSource, opts: { full?: boolean } = {}): Pro
   const h = r.header;
   const findings: Finding[] = problemsOf(r).map((e) => finding(RULE_OF[e.code] ?? 'malformed', e.message, e.hint, e.data.offset));
   if (r.headerCrcOk && entryOutside(h)) {
-    findings.push(finding('entry-outside', h.type === IH_TYPE_KERNEL_NOLOAD
+    findings.push(finding('entry-outside', h.type === IH_TYPE.KERNEL_NOLOAD
       ? `entry offset ${hex32(h.entry)} is past the ${h.dataSize} bytes of a kernel_noload image`
       : `entry ${hex32(h.entry)} is outside the image [${hex32(h.load)}, ${hex32(h.load + h.dataSize)})`,
     'the entry point is usually the load address (load + 0x40 for XIP; an offset for kernel_noload)', 20));

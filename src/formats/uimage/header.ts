@@ -4,12 +4,15 @@
  */
 import { Parser } from 'binary-parser';
 import { crc32 } from '../../bytes/crc32.js';
-import { writeU32BE } from '../../bytes/endian.js';
+import { readU32BE, writeU32BE } from '../../bytes/endian.js';
 import { UimgError, hex32 } from '../../errors.js';
 
 export const HEADER_SIZE = 64;
 export const UIMAGE_MAGIC = 0x27051956;
 export const NAME_SIZE = 32;
+
+/** Whether `head` holds a whole header that opens with the uImage magic (checkHeader then judges its CRC). */
+export const isUImageHeader = (head: Uint8Array): boolean => head.length >= HEADER_SIZE && readU32BE(head, 0) === UIMAGE_MAGIC;
 
 export interface UImageHeader {
   magic: number;

@@ -166,7 +166,8 @@ export const TYPE: NameTable<TypeEntry> = {
   ],
 };
 
-export const IH_TYPE = { KERNEL: 2, MULTI: 4, SCRIPT: 6, FLAT_DT: 8, FIRMWARE_IVT: 32 } as const;
+/** Type ids the code branches on (kernel_noload: U-Boot runs the data where it lies, ih_ep an offset into it). */
+export const IH_TYPE = { STANDALONE: 1, KERNEL: 2, MULTI: 4, SCRIPT: 6, FLAT_DT: 8, KERNEL_NOLOAD: 14, FIRMWARE_IVT: 32 } as const;
 export const IH_OS = { LINUX: 5, TEE: 26 } as const;
 export const IH_ARCH = { ARM: 2, PPC: 7, SH: 9, ARM64: 22, RISCV: 26 } as const;
 export const IH_COMP = { NONE: 0, GZIP: 1 } as const;
