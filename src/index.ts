@@ -13,7 +13,8 @@ export {
   type ImageSpec, type ImageReport, type WrittenImage,
 } from './formats/uimage/image.js';
 export { formatListing, formatListingBytes, formatSizeLine, imageTypeLine, type SubImage, type ListingOptions } from './formats/uimage/listing.js';
-export { FORMATS, probeFormat, formatById, PROBE_BYTES, type FormatModule, type Decoded, type DecodeOptions, type Part } from './formats/registry.js';
+export { FORMATS, probeFormat, formatById } from './formats/registry.js';
+export { PROBE_BYTES, type FormatModule, type Decoded, type DecodeOptions, type Part } from './formats/types.js';
 export {
   findPayloads, decompress, findLinuxBanner, extractIkconfig,
   type Compression, type PayloadCandidate, type DecompressLimits, type FindPayloadsOptions,

@@ -13,7 +13,8 @@ import { finding, type Finding } from '../findings.js';
 import { COMPRESSION_FORMATS, compressedStreamFormat, type CompressedStream } from '../formats/compressed/stream.js';
 import { decompress, extractIkconfig, findLinuxBanner } from '../formats/compressed/index.js';
 import { FINAL_BANNER, IKCFG_START, indexOfBytes } from '../formats/compressed/banner.js';
-import { FORMATS, PROBE_BYTES, probeFormat, type FormatModule, type Part } from '../formats/registry.js';
+import { FORMATS, probeFormat } from '../formats/registry.js';
+import { PROBE_BYTES, type FormatModule, type Part } from '../formats/types.js';
 import { loaderVerdicts, type LoaderVerdict } from './loaders.js';
 import { crossLayerFindings } from './rules.js';
 

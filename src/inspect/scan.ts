@@ -6,7 +6,8 @@
  */
 import { readClamped, subSource, type ByteSource } from '../bytes/source.js';
 import { UimgError, isUimgError } from '../errors.js';
-import { FORMATS, PROBE_BYTES, type FormatModule } from '../formats/registry.js';
+import { FORMATS } from '../formats/registry.js';
+import { PROBE_BYTES, type FormatModule } from '../formats/types.js';
 import { DEFAULT_MAX_BYTES, type InspectOptions } from './inspect.js';
 import { hexOf } from './present.js';
 

@@ -12,7 +12,7 @@ import { isBzImage } from '../formats/bzimage/bzimage.js';
 import { HEADER_SIZE, isUImageHeader, checkHeader, decodeHeader, type UImageHeader } from '../formats/uimage/header.js';
 import { COMP, IH_COMP, shortNameForId } from '../formats/uimage/tables.js';
 import { isArmZImage, readArmZImage, type ZImageArm } from '../formats/zimage-arm/zimage-arm.js';
-import { PROBE_BYTES } from '../formats/registry.js';
+import { PROBE_BYTES } from '../formats/types.js';
 import { detectCompression, findPayloads, type Compression } from '../formats/compressed/index.js';
 import { compLabelMismatch } from '../formats/uimage/format.js';
 

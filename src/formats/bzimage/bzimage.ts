@@ -8,7 +8,7 @@ import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { findPayloads } from '../compressed/index.js';
-import type { Decoded, FormatModule, Part } from '../registry.js';
+import type { Decoded, FormatModule, Part } from '../types.js';
 
 const HDRS = [0x48, 0x64, 0x72, 0x53]; // "HdrS"
 const HDRS_OFFSET = 0x202;

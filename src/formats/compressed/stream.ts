@@ -6,7 +6,7 @@
 import { readU32LE } from '../../bytes/endian.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 import { COMPRESSION_MAGICS, detectCompression, findPayloads, type Compression } from './index.js';
 
 export interface CompressedStream {

@@ -1,7 +1,7 @@
 /** cpio newc/crc initramfs archives, raw or gzip-compressed, as a registry format for inspect. */
 import type { ByteSource } from '../../bytes/source.js';
 import { gunzipHead, isGzip } from '../compressed/gzip.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 import { CRC_MAGIC, NEWC_MAGIC, isNewcMagic } from './newc.js';
 import { normalName, readCpio, type CpioListing } from './read.js';
 

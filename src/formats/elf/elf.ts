@@ -6,7 +6,7 @@
 import { bytesAt, readU16BE, readU16LE, readU32BE, readU32LE, readU64BE, readU64LE } from '../../bytes/endian.js';
 import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { finding, type Finding } from '../../findings.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 const PT_LOAD = 1;

@@ -7,7 +7,7 @@
 import { readCString, readU32BE, readU64BE, writeU32BE, writeU64BE } from '../../bytes/endian.js';
 import { concatBytes, readClamped, type ByteSource } from '../../bytes/source.js';
 import { finding, type Finding } from '../../findings.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 
 export const FDT_MAGIC = 0xd00dfeed;
 export const FDT_HEADER_SIZE = 40;

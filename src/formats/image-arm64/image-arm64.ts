@@ -7,7 +7,7 @@ import { readU32LE } from '../../bytes/endian.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { finding, type Finding } from '../../findings.js';
 import { decodeLinuxImageHeader, encodeLinuxImageHeader, LINUX_IMAGE_HEADER_SIZE, type LinuxImageHeader } from '../linux-image-header.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 
 export const ARM64_IMAGE_HEADER_SIZE = LINUX_IMAGE_HEADER_SIZE;
 export const ARM64_IMAGE_MAGIC = 0x644d5241;

@@ -6,7 +6,7 @@ import { bytesAt, readU32LE, writeU32LE } from '../../bytes/endian.js';
 import type { ByteSource } from '../../bytes/source.js';
 import { finding, type Finding } from '../../findings.js';
 import { decodeLinuxImageHeader, encodeLinuxImageHeader, LINUX_IMAGE_HEADER_SIZE, type LinuxImageHeader } from '../linux-image-header.js';
-import type { Decoded, FormatModule } from '../registry.js';
+import type { Decoded, FormatModule } from '../types.js';
 
 export const RISCV_IMAGE_HEADER_SIZE = LINUX_IMAGE_HEADER_SIZE;
 /** "RSC\x05" read as a little-endian word: what U-Boot's booti checks. */

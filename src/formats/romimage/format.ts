@@ -7,7 +7,7 @@ import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../fdt/fdt.js';
-import type { Decoded, FormatModule, Part } from '../registry.js';
+import type { Decoded, FormatModule, Part } from '../types.js';
 import { decodeArmRom, type ArmRomArch, type ArmRomDecoded } from './arm-rom.js';
 import { formatCommand } from './script.js';
 import { decodeShSetup, looksLikeShRomImage } from './sh-decode.js';

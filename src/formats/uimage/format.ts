@@ -6,7 +6,7 @@
 import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { hex32, type UimgError } from '../../errors.js';
 import { finding, type Finding, type RuleId } from '../../findings.js';
-import type { Decoded, FormatModule, Part } from '../registry.js';
+import type { Decoded, FormatModule, Part } from '../types.js';
 import { HEADER_SIZE, UIMAGE_MAGIC, nameBytesOf, nameOf, type UImageHeader } from './header.js';
 import { problemsOf, readImage } from './image.js';
 import type { SubImage } from './listing.js';

@@ -11,7 +11,7 @@ import { hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { findPayloads } from '../compressed/index.js';
 import { FDT_HEADER_SIZE, FDT_MAGIC } from '../fdt/fdt.js';
-import type { Decoded, DecodeOptions, FormatModule, Part } from '../registry.js';
+import type { Decoded, DecodeOptions, FormatModule, Part } from '../types.js';
 
 export const ZIMAGE_MAGIC = 0x016f2818;
 export const ZIMAGE_ENDIAN_FLAG = 0x04030201;

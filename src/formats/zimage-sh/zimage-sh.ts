@@ -18,7 +18,7 @@ import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { findPayloads } from '../compressed/index.js';
-import type { Decoded, DecodeOptions, FormatModule, Part } from '../registry.js';
+import type { Decoded, DecodeOptions, FormatModule, Part } from '../types.js';
 
 export const SH_HDRS_OFFSET = 0x202;
 export const SH_KEXEC_MAGIC = 0x400000f0;
