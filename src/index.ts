@@ -29,9 +29,20 @@ export { decodeArm64Header, encodeArm64Header, isArm64Image, arm64ImageFormat, t
 export { decodeRiscvHeader, encodeRiscvHeader, isRiscvImage, riscvImageFormat, type RiscvImage } from './formats/image-riscv/image-riscv.js';
 export { decodeBzImageHeader, isBzImage, bzImageFormat, type BzImage } from './formats/bzimage/bzimage.js';
 export {
-  decodeFdt, decodeFdtHeader, encodeFdt, fdtNode, fdtProperty, fdtString, fdtStrings, fdtValue, fdtFormat,
-  type FdtTree, type FdtNode, type FdtProperty, type FdtHeader, type ParsedFdt,
-} from './formats/fdt/fdt.js';
+  FDT_MAGIC, FDT_HEADER_SIZE, checkFdtHeader, decodeFdtHeader, encodeFdtHeader, isFdt, type FdtHeader, type FdtReservation,
+} from './formats/fdt/header.js';
+export { FDT_ERRORS, FdtError, isFdtError, type FdtErrorName } from './formats/fdt/error.js';
+export {
+  FDT_MAX_DEPTH, fdtNameMatches, fdtNodes, fdtString, fdtStrings, fdtValue, findFdtNode, findFdtProperty, parseFdt, readFdt,
+  readFdtValue, walkFdt, walkFdtSource, type FdtIndex, type FdtNodeEntry, type FdtPropertyEntry, type FdtVisitor,
+  type FdtWalk, type ReadFdtOptions,
+} from './formats/fdt/reader.js';
+export { checkFdtFull, checkFdtFullSource } from './formats/fdt/check.js';
+export { FdtEditor, type EditorProperty, type NodeOffset } from './formats/fdt/editor.js';
+export { FdtSequentialWriter, SEQUENTIAL_LAST_COMP_VERSION, type SequentialWriterOptions } from './formats/fdt/writer.js';
+export { deviceTreeFromBlob, readDeviceTree } from './formats/fdt/unflatten.js';
+export { emptyNode, type DeviceTree, type DtNode, type DtProperty, type DtReservation, type Marker, type MarkerType, type SourcePosition } from './formats/fdt/tree.js';
+export { FDT_HEADER_ONLY_LIMIT, fdtFormat, isFitIndex, type FdtSummary } from './formats/fdt/format.js';
 export { elfFormat, isElf, type Elf, type ElfSegment } from './formats/elf/elf.js';
 export { inspect, DEFAULT_MAX_BYTES, type InspectOptions, type InspectNode, type InspectReport } from './inspect/inspect.js';
 export { DEFAULT_BOOTM_LEN } from './inspect/rules.js';

@@ -6,7 +6,7 @@
  */
 import type { FormatModule } from './types.js';
 import { uimageFormat } from './uimage/format.js';
-import { fdtFormat } from './fdt/fdt.js';
+import { fdtFormat } from './fdt/format.js';
 import { elfFormat } from './elf/elf.js';
 import { bzImageFormat } from './bzimage/bzimage.js';
 import { arm64ImageFormat } from './image-arm64/image-arm64.js';
@@ -27,6 +27,7 @@ export function probeFormat(head: Uint8Array, size: number): FormatModule | unde
   return FORMATS.find((f) => f.probe(head, size));
 }
 
+/** The module for a format id, also for the ids a module produces ('fit' is the fdt module's, 'xz' the compressed one's). */
 export function formatById(id: string): FormatModule | undefined {
-  return FORMATS.find((f) => f.id === id);
+  return FORMATS.find((f) => f.id === id || f.produces?.includes(id));
 }

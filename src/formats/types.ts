@@ -41,6 +41,11 @@ export interface FormatModule<T = unknown> {
   id: string;
   /** The format's name for people. */
   name: string;
+  /**
+   * Other ids decode() may return as Decoded.format, when only decoding can tell (an FDT that is a FIT, a
+   * compressed stream's codec): lookups by id find this module for them too.
+   */
+  produces?: readonly string[];
   /** Magic bytes and where they sit from the format's start: what --scan searches for. */
   signatures?: readonly { bytes: readonly number[]; at: number }[];
   /** Fields (by name, at any depth of the value) people read in hex: --json adds `<name>Hex` beside them. */

@@ -10,11 +10,11 @@
 import { fromBytes, readClamped, subSource, type ByteSource } from '../bytes/source.js';
 import { UimgError, isUimgError, type ErrorCode } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
-import { COMPRESSION_FORMATS, compressedStreamFormat, type CompressedStream } from '../formats/compressed/stream.js';
+import { COMPRESSION_FORMATS, type CompressedStream } from '../formats/compressed/stream.js';
 import { decompress, extractIkconfig, findLinuxBanner } from '../formats/compressed/index.js';
 import { FINAL_BANNER, IKCFG_START, indexOfBytes } from '../formats/compressed/banner.js';
-import { FORMATS, probeFormat } from '../formats/registry.js';
-import { PROBE_BYTES, type FormatModule, type Part } from '../formats/types.js';
+import { formatById, probeFormat } from '../formats/registry.js';
+import { PROBE_BYTES, type Part } from '../formats/types.js';
 import { loaderVerdicts, type LoaderVerdict } from './loaders.js';
 import { crossLayerFindings } from './rules.js';
 
@@ -86,11 +86,6 @@ export interface InspectReport {
   loaders: LoaderVerdict[];
 }
 
-/** The registry module a node's format belongs to (compressions share one). */
-export function moduleFor(format: string): FormatModule | undefined {
-  return COMPRESSION_FORMATS.has(format) ? compressedStreamFormat : FORMATS.find((f) => f.id === format);
-}
-
 export async function inspect(src: ByteSource, opts: InspectOptions = {}): Promise<InspectReport> {
   const root = await inspectRange(src, { name: 'file', space: 'file', base: 0 }, opts, 0);
   crossLayerFindings(root, opts);
@@ -112,7 +107,7 @@ async function inspectRange(src: ByteSource, where: Where, opts: InspectOptions,
     summary: src.size === 0 ? 'empty' : 'unrecognised data', findings: [], children: [],
   };
   const head = await readClamped(src, 0, PROBE_BYTES);
-  const module = where.part?.format ? moduleFor(where.part.format) : probeFormat(head, src.size);
+  const module = where.part?.format ? formatById(where.part.format) : probeFormat(head, src.size);
   if (!module) return node;
   let decoded;
   try {

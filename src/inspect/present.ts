@@ -3,7 +3,8 @@
  * past 2^53 as decimal strings) and as a readable tree. Both are pure, so a browser shows the same thing.
  */
 import type { Finding, Severity } from '../findings.js';
-import { moduleFor, type Ikconfig, type InspectNode, type InspectReport } from './inspect.js';
+import { formatById } from '../formats/registry.js';
+import type { Ikconfig, InspectNode, InspectReport } from './inspect.js';
 
 export function hexOf(n: number | bigint): string {
   const big = BigInt(n);
@@ -27,7 +28,7 @@ export function valueJson(v: unknown, hexFields: ReadonlySet<string>): unknown {
 }
 
 function hexFieldsOf(node: InspectNode): ReadonlySet<string> {
-  return new Set(moduleFor(node.format)?.hexFields ?? []);
+  return new Set(formatById(node.format)?.hexFields ?? []);
 }
 
 export function nodeJson(node: InspectNode): object {

@@ -7,7 +7,11 @@ import { alignDown, alignUp } from '../bytes/align.js';
 import { subSource, type ByteSource } from '../bytes/source.js';
 import { UimgError } from '../errors.js';
 import { finding, type Finding } from '../findings.js';
-import { decodeFdt, type FdtNode } from '../formats/fdt/fdt.js';
+import { writeU32BE } from '../bytes/endian.js';
+import { FdtEditor } from '../formats/fdt/editor.js';
+import { isFdtError } from '../formats/fdt/error.js';
+import { alignTag } from '../formats/fdt/header.js';
+import { parseFdt } from '../formats/fdt/reader.js';
 import { arm64Placement, decodeArm64Header, isArm64Image } from '../formats/image-arm64/image-arm64.js';
 import { HEADER_SIZE, isUImageHeader, decodeHeader } from '../formats/uimage/header.js';
 import { IH_ARCH, IH_COMP } from '../formats/uimage/tables.js';
@@ -143,7 +147,7 @@ async function planZImage(input: PlanInput, kernel: ByteSource, fileOffset: numb
       p.add({ name: 'initrd', source: { file: 'initrd', offset: 0 }, bufsz: initrdSize, mem: at, memsz: initrdSize });
     }
   }
-  const dtbLength = armDtbLength(input.dtb, input.cmdline, input.initrd !== undefined);
+  const dtbLength = armDtbLength(input.dtb, input.cmdline, input.initrd ? { start: initrdBase, end: initrdBase + initrdSize } : false);
   const dtbMin = alignDown(initrdBase + initrdSize + pageSize, pageSize);
   const dtbAt = base === undefined ? undefined : p.hole('DTB', dtbLength, pageSize, dtbMin);
   if (dtbAt !== undefined) p.add({ name: 'dtb', source: { file: 'dtb', offset: 0 }, bufsz: dtbLength, mem: dtbAt, memsz: dtbLength });
@@ -178,39 +182,72 @@ function checkDecompression(p: Placer, z: ZImageArm, kernelBase: number): void {
   }
 }
 
-const TAG = 4;
-const tagAlign = (n: number) => alignUp(n, TAG);
-const nodeLen = (name: string) => TAG + tagAlign(name.length + 1) + TAG;
-const propLen = (name: string, len: number) => name.length + 1 + 12 + tagAlign(len);
+/** fdt_node_len / fdt_prop_len of kexec-tools' libfdt.h: what it allows for a new node or property. */
+const nodeLen = (name: string) => 4 + alignTag(name.length + 1) + 4;
+const propLen = (name: string, len: number) => name.length + 1 + 12 + alignTag(len);
+const cString = (s: string) => new TextEncoder().encode(`${s}\0`);
+
+/** The DTB as kexec-tools checks it first (fdt_check_header; here the whole structure). */
+function checkedDtb(dtb: Uint8Array): void {
+  try {
+    parseFdt(dtb);
+  } catch (e) {
+    if (!isFdtError(e)) throw e;
+    throw new UimgError('MALFORMED', `the DTB does not parse: ${e.message}`, { field: 'dtb', offset: e.data.offset }, 'kexec-tools checks it with fdt_check_header');
+  }
+}
+
+/** An edit kexec-tools would fail on ("FDT: Error setting chosen/bootargs property."), as a typed error. */
+function dtbEdit<T>(what: string, edit: () => T): T {
+  try {
+    return edit();
+  } catch (e) {
+    if (!isFdtError(e)) throw e;
+    throw new UimgError('MALFORMED', `kexec-tools cannot set ${what} in the DTB: ${e.message}`, { field: 'dtb', offset: e.data.offset }, 'rebuild the DTB with dtc');
+  }
+}
+
+function chosenOffset(ed: FdtEditor, onMissing: () => void): number {
+  try {
+    return ed.subnodeOffset(0, 'chosen');
+  } catch (e) {
+    if (!isFdtError(e, 'NOTFOUND')) throw e;
+    onMissing();
+    return ed.addSubnode(0, 'chosen');
+  }
+}
 
 /**
- * The DTB length kexec-tools' ARM loader ends up with: the file's length grown by setup_dtb_prop for /chosen
- * bootargs and, with an initrd, linux,initrd-start/-end (4 bytes each), without repacking.
+ * The DTB length kexec-tools' ARM loader ends up with (kexec-zImage-arm.c setup_dtb_prop): on the file's bytes, for
+ * /chosen bootargs and, with an initrd, linux,initrd-start/-end (4 bytes each), the length grows by its estimate of
+ * each edit (a new node, a new property, or the growth of a longer value), totalsize follows, the edit is made in
+ * that buffer, and nothing is repacked. The values do not change the length; `initrd` may give them.
  */
-export function armDtbLength(dtb: Uint8Array, cmdline: string | undefined, initrd: boolean): number {
-  const chosen = chosenNode(dtb);
+export function armDtbLength(dtb: Uint8Array, cmdline: string | undefined, initrd: boolean | { start: number; end: number }): number {
+  checkedDtb(dtb);
+  const ed = FdtEditor.wrap(dtb.slice());
   let size = dtb.length;
-  const props: [string, number][] = [];
-  if (cmdline !== undefined) props.push(['bootargs', new TextEncoder().encode(cmdline).length + 1]);
-  if (initrd) props.push(['linux,initrd-start', 4], ['linux,initrd-end', 4]);
-  if (!chosen && props.length) size += nodeLen('chosen');
-  for (const [name, len] of props) {
-    const old = chosen?.properties.find((q) => q.name === name);
-    if (!old) size += propLen(name, len);
-    else if (old.value.length < len) size += tagAlign(len - old.value.length);
+  const set = (name: string, value: Uint8Array) => dtbEdit(`/chosen/${name}`, () => {
+    const chosen = chosenOffset(ed, () => ed.setTotalSize(size += nodeLen('chosen')));
+    const old = ed.getProp(chosen, name);
+    if (!old) size += propLen(name, value.length);
+    else if (old.length < value.length) size += alignTag(value.length - old.length);
+    if (ed.header.totalSize < size) ed.setTotalSize(size);
+    ed.setProp(chosen, name, value);
+  });
+  if (cmdline !== undefined) set('bootargs', cString(cmdline));
+  if (initrd) {
+    const { start, end } = initrd === true ? { start: 0, end: 0 } : initrd;
+    set('linux,initrd-start', u32be(start));
+    set('linux,initrd-end', u32be(end));
   }
   return size;
 }
 
-function chosenNode(dtb: Uint8Array): FdtNode | undefined {
-  let tree;
-  try {
-    tree = decodeFdt(dtb);
-  } catch (e) {
-    throw new UimgError('MALFORMED', `the DTB does not parse: ${(e as Error).message}`, { field: 'dtb' }, 'kexec-tools checks it with fdt_check_header');
-  }
-  if (tree.problem) throw new UimgError('MALFORMED', `the DTB does not parse: ${tree.problem.message}`, { field: 'dtb', offset: tree.problem.offset });
-  return tree.root.children.find((c) => c.name === 'chosen');
+function u32be(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  writeU32BE(b, 0, v);
+  return b;
 }
 
 async function planArm64(input: PlanInput, kernel: ByteSource, fileOffset: number, wrapped: string, pageSize: number): Promise<KexecPlan> {
@@ -259,43 +296,50 @@ function arm64Result(p: Placer, input: PlanInput, wrapped: string, pageSize: num
 }
 
 /**
- * arm64 (dt-ops.c): each property set reallocates and fdt_pack()s the tree, so the size is the packed size of the
- * updated tree: header, reservation map, structure and strings blocks back to back. /chosen gets bootargs and, with
- * an initrd, 8-byte linux,initrd-start/-end; without one those are deleted.
+ * The DTB size kexec-tools' arm64 loader ends up with (kexec-arm64.c setup_2nd_dtb, dt-ops.c): a non-empty command
+ * line is set as /chosen bootargs by dtb_set_property (open into a bigger buffer, set the value with its length
+ * rounded up to 4, fdt_pack); an 8-byte /chosen kaslr-seed makes it reopen and repack the tree; with an initrd,
+ * 8-byte linux,initrd-start/-end are set the same way; without one they are deleted in place and the size stays
+ * what it was. The values do not change the size.
  */
 export function arm64DtbSize(dtb: Uint8Array, cmdline: string, initrd: boolean): number {
-  const chosen = chosenNode(dtb);
-  const view = new DataView(dtb.buffer, dtb.byteOffset, dtb.byteLength);
-  const offRsv = view.getUint32(16);
-  const offStruct = view.getUint32(8);
-  const offStrings = view.getUint32(12);
-  const stringsSize = view.getUint32(32);
-  const structSize = view.getUint32(36);
-  let rsvSize = 0;
-  while (offRsv + rsvSize + 16 <= dtb.length) {
-    const a = view.getBigUint64(offRsv + rsvSize);
-    const s = view.getBigUint64(offRsv + rsvSize + 8);
-    rsvSize += 16;
-    if (a === 0n && s === 0n) break;
-  }
-  let strings = new TextDecoder('latin1').decode(dtb.subarray(offStrings, offStrings + stringsSize));
-  let struct = structSize;
-  if (!chosen) struct += nodeLen('chosen');
-  const setProp = (name: string, len: number) => {
-    const old = chosen?.properties.find((q) => q.name === name);
-    struct += old ? tagAlign(len) - tagAlign(old.value.length) : 12 + tagAlign(len);
-    if (!old && !strings.includes(`${name}\0`)) strings += `${name}\0`;
-  };
-  setProp('bootargs', new TextEncoder().encode(cmdline).length + 1);
-  if (initrd) {
-    setProp('linux,initrd-start', 8);
-    setProp('linux,initrd-end', 8);
-  } else {
-    for (const name of ['linux,initrd-start', 'linux,initrd-end']) {
-      const old = chosen?.properties.find((q) => q.name === name);
-      if (old) struct -= 12 + tagAlign(old.value.length);
+  checkedDtb(dtb);
+  let blob = dtb;
+  let size = dtb.length;
+  const setProperty = (name: string, value: Uint8Array) => dtbEdit(`/chosen/${name}`, () => {
+    const padded = new Uint8Array(alignTag(value.length));
+    padded.set(value);
+    const ed = FdtEditor.open(blob, alignTag(size + nodeLen('chosen') + propLen(name, padded.length)));
+    let chosen: number;
+    try {
+      chosen = ed.pathOffset('/chosen');
+    } catch (e) {
+      if (!isFdtError(e, 'NOTFOUND')) throw e;
+      chosen = ed.addSubnode(0, 'chosen');
     }
+    ed.setProp(chosen, name, padded);
+    ed.pack();
+    blob = ed.bytes.slice();
+    size = blob.length;
+  });
+  if (cmdline) setProperty('bootargs', cString(cmdline));
+  const seeded = FdtEditor.wrap(blob.slice());
+  const chosen = dtbEdit('/chosen/kaslr-seed', () => {
+    try {
+      return seeded.pathOffset('/chosen');
+    } catch (e) {
+      if (isFdtError(e, 'NOTFOUND')) return undefined;
+      throw e;
+    }
+  });
+  if (chosen !== undefined && seeded.getProp(chosen, 'kaslr-seed')?.length === 8) {
+    dtbEdit('/chosen/kaslr-seed', () => seeded.pack());
+    blob = seeded.bytes.slice();
+    size = blob.length;
   }
-  return 40 + rsvSize + struct + strings.length;
+  if (initrd) {
+    setProperty('linux,initrd-start', new Uint8Array(8));
+    setProperty('linux,initrd-end', new Uint8Array(8));
+  }
+  return size;
 }
-

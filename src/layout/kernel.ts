@@ -6,7 +6,7 @@
  */
 import { readClamped, subSource, type ByteSource } from '../bytes/source.js';
 import { UimgError } from '../errors.js';
-import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../formats/fdt/fdt.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../formats/fdt/header.js';
 import { decodeArm64Header, isArm64Image, type Arm64Image } from '../formats/image-arm64/image-arm64.js';
 import { isBzImage } from '../formats/bzimage/bzimage.js';
 import { HEADER_SIZE, isUImageHeader, checkHeader, decodeHeader, type UImageHeader } from '../formats/uimage/header.js';

@@ -1,7 +1,7 @@
 /** Device trees given on the command line: checked here, so a bad one is reported against its own file. */
 import { fromBytes, type ByteSource } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
-import { FDT_HEADER_SIZE, decodeFdtHeader, fdtHeaderProblem, isFdt } from '../../formats/fdt/fdt.js';
+import { FDT_HEADER_SIZE, checkFdtHeader, decodeFdtHeader, isFdt } from '../../formats/fdt/header.js';
 import { type Context, displayPath, readWhole } from './common.js';
 
 /** The DTB's own length (totalsize), after checking its header. */
@@ -11,8 +11,8 @@ export async function dtbLength(src: ByteSource, file: string): Promise<number> 
     throw new UimgError('BAD_MAGIC', `${file}: not a DTB: no FDT magic 0xd00dfeed at 0`, { file, field: 'magic', offset: 0, expected: '0xd00dfeed' }, 'dtc -I dts -O dtb makes one');
   }
   const h = decodeFdtHeader(head);
-  const problem = fdtHeaderProblem(h);
-  if (problem) throw new UimgError('MALFORMED', `${file}: ${problem.message}`, { file, field: 'header', offset: problem.offset }, 'the DTB is damaged: rebuild it with dtc');
+  const problem = checkFdtHeader(h);
+  if (problem) throw new UimgError('MALFORMED', `${file}: ${problem.message}`, { file, field: problem.data.field, offset: problem.data.offset }, 'the DTB is damaged: rebuild it with dtc');
   if (h.totalSize > src.size) {
     throw new UimgError('TRUNCATED', `${file}: the DTB header says ${h.totalSize} bytes, the file has ${src.size}`,
       { file, field: 'totalsize', offset: 4, expected: `<= ${src.size}`, actual: h.totalSize }, 'the file is cut short');

@@ -54,6 +54,7 @@ async function decodeStream(src: ByteSource): Promise<Decoded<CompressedStream>>
 export const compressedStreamFormat: FormatModule<CompressedStream> = {
   id: 'compressed',
   name: 'compressed stream (gzip, bzip2, lzma, xz, lzo, lz4, zstd)',
+  produces: [...COMPRESSION_FORMATS],
   signatures: COMPRESSION_MAGICS.map((m) => ({ bytes: m.magic, at: 0 })),
   probe: (head) => findPayloads(head, { maxCandidates: 1 })[0]?.offset === 0,
   decode: decodeStream,

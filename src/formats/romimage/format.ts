@@ -6,7 +6,7 @@
 import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { UimgError, hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
-import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../fdt/fdt.js';
+import { FDT_HEADER_SIZE, decodeFdtHeader, isFdt } from '../fdt/header.js';
 import type { Decoded, FormatModule, Part } from '../types.js';
 import { decodeArmRom, type ArmRomArch, type ArmRomDecoded } from './arm-rom.js';
 import { formatCommand } from './script.js';

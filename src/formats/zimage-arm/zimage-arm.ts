@@ -10,7 +10,7 @@ import { readClamped, type ByteSource } from '../../bytes/source.js';
 import { hex32 } from '../../errors.js';
 import { finding, type Finding } from '../../findings.js';
 import { findPayloads } from '../compressed/index.js';
-import { FDT_HEADER_SIZE, FDT_MAGIC } from '../fdt/fdt.js';
+import { FDT_HEADER_SIZE, FDT_MAGIC } from '../fdt/header.js';
 import type { Decoded, DecodeOptions, FormatModule, Part } from '../types.js';
 
 export const ZIMAGE_MAGIC = 0x016f2818;
