@@ -56,6 +56,8 @@ export interface DtNode {
   /** Something refers to this node (a phandle or path reference). */
   referenced?: boolean;
   pos?: SourcePosition;
+  /** Where later blocks merged into this node were written (dtc's srcpos chain; its checks print `also defined at`). */
+  alsoAt?: SourcePosition[];
 }
 
 export interface DtReservation {
