@@ -122,6 +122,18 @@ describe.skipIf(!haveDtc)('-I dts -O dts as dtc 1.6.1', () => {
     expect(emitDts(tree)).toBe('/dts-v1/;\n\n/ {\n\tphandle = <0x01>;\n\ts = "ab";\n};\n');
   });
 
+  it('a deleted root and /incbin/ data (a none marker) print as in dtc', () => {
+    writeFileSync(join(dir, 'inc.bin'), 'abc\0');
+    const source = '/dts-v1/;\n/ { a; x = /incbin/("inc.bin"); y = <1>, /incbin/("inc.bin"); b { }; };\n';
+    const inc = [0x61, 0x62, 0x63, 0];
+    const x: DtProperty = { name: 'x', labels: [], value: new Uint8Array(inc), markers: [{ offset: 0, type: 'none' }] };
+    const y: DtProperty = { name: 'y', labels: [], value: new Uint8Array([0, 0, 0, 1, ...inc]), markers: [{ offset: 0, type: 'u32' }, { offset: 4, type: 'none' }] };
+    const tree: DeviceTree = { plugin: false, bootCpuidPhys: 0, reservations: [], root: node('', [prop('a', []), x, y], [node('b', [])]) };
+    expect(emitDts(tree)).toBe(dtcText(source));
+    tree.rootDeleted = true;
+    expect(emitDts(tree)).toBe(dtcText(source + '/delete-node/ &{/};\n'));
+  });
+
   it('a value that dtc would abort on is a typed error, not bad text', () => {
     const bad = prop('s', [{ str: 'ab' }]);
     bad.value = new Uint8Array([0x61, 0x62]);

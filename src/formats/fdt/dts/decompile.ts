@@ -3,10 +3,11 @@
  * blob (no type markers) each value is shown as dtc guesses it: a string list when every byte is printable or NUL,
  * ends in NUL and NULs are not the majority; else cells when the length is a multiple of 4; else bytes. For a tree
  * parsed from source the type markers say how each run was written (`<...>`, `/bits/ N <...>`, `[...]`, strings)
- * and labels are kept, as `dtc -I dts -O dts` keeps them; references appear as the values they resolved to.
+ * and labels are kept, as `dtc -I dts -O dts` keeps them; references appear as the values they resolved to, and a
+ * `none` marker (`/incbin/` data) continues the run before it (or is guessed, when nothing else is typed).
  */
 import { UimgError } from '../../../errors.js';
-import type { DeviceTree, DtNode, DtProperty, Marker, MarkerType } from '../tree.js';
+import { emptyNode, type DeviceTree, type DtNode, type DtProperty, type Marker, type MarkerType } from '../tree.js';
 
 type DataType = 'u8' | 'u16' | 'u32' | 'u64' | 'string';
 
@@ -154,6 +155,7 @@ export interface EmitDtsOptions {}
 export function emitDts(tree: DeviceTree, _options: EmitDtsOptions = {}): string {
   const out = ['/dts-v1/;\n\n'];
   for (const r of tree.reservations) out.push(`${labelPrefix(r.labels)}/memreserve/\t${hex64(r.address)} ${hex64(r.size)};\n`);
-  writeNode(tree.root, 0, out);
+  // A deleted root loses its labels, properties and subnodes, but dtc still writes it.
+  writeNode(tree.rootDeleted ? emptyNode('') : tree.root, 0, out);
   return out.join('');
 }
