@@ -181,6 +181,10 @@ const SOURCES: Record<string, string> = {
   e { phandle = [01 02]; };
 };
 `,
+  // dtc -f writes the duplicate nodes into the blob; reading it back, dtc stops at the first error check.
+  dups: `/dts-v1/;
+/ { a = <1>; n { }; n { }; m { x; }; bad#name { }; };
+`,
   'name-chars': `/dts-v1/;
 / {
   a@1@2 { };

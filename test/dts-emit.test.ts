@@ -134,6 +134,24 @@ describe.skipIf(!haveDtc)('-I dts -O dts as dtc 1.6.1', () => {
     expect(emitDts(tree)).toBe(dtcText(source + '/delete-node/ &{/};\n'));
   });
 
+  it('duplicate labels on nodes, properties and inside values: dtc\'s messages', () => {
+    const source = '/dts-v1/;\n/ { l1: a = l2: <1 l3: 2>; l1: n { }; m { l2: x; }; k: o { }; p { l3: y = "x"; }; k: q {}; };\n';
+    const file = join(dir, 'labels.dts');
+    writeFileSync(file, source);
+    const real = tool('dtc', ['-I', 'dts', '-O', 'dts', file]);
+    const a: DtProperty = { name: 'a', labels: ['l1'], value: new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]), markers: [
+      { offset: 0, type: 'label', ref: 'l2' }, { offset: 0, type: 'u32' }, { offset: 4, type: 'label', ref: 'l3' }] };
+    const tree: DeviceTree = { plugin: false, bootCpuidPhys: 0, reservations: [], root: node('', [a], [
+      node('n', [], [], ['l1']), node('m', [prop('x', [], ['l2'])]), node('o', [], [], ['k']),
+      node('p', [prop('y', [{ str: 'x' }], ['l3'])]), node('q', [], [], ['k'])]) };
+    const report = runChecks(tree);
+    // The tree has no source positions: compare what follows dtc's location prefix.
+    const strip = (t: string) => t.replace(/^\S+: (ERROR|Warning)/gm, '$1');
+    expect(strip(report.messages.map((m) => m.text).join('') + report.summary + '\n')).toBe(strip(real.stderr));
+    expect(real.status).toBe(2);
+    expect(report.abort).toBe(true);
+  });
+
   it('a value that dtc would abort on is a typed error, not bad text', () => {
     const bad = prop('s', [{ str: 'ab' }]);
     bad.value = new Uint8Array([0x61, 0x62]);
