@@ -1,12 +1,11 @@
 /**
- * Shared by the decompiler, checks and `uimg fdt` tests: running the real dtc/fdtget/fdtput, and (until fdt-core's
- * reader is merged) a blob → DeviceTree conversion over the old reader.
+ * Shared by the decompiler, checks and `uimg fdt` tests: running the real dtc/fdtget/fdtput, and our
+ * `dtc -I dtb -O dts` (fdt-core's blob → DeviceTree, then the checks and the decompiler).
  */
 import { spawnSync } from 'node:child_process';
-import { decodeFdt, type FdtNode } from '../src/formats/fdt/fdt.js';
+import { deviceTreeFromBlob } from '../src/formats/fdt/unflatten.js';
 import { emitDts } from '../src/formats/fdt/dts/decompile.js';
 import { runChecks, type CheckSwitch } from '../src/formats/fdt/dts/checks.js';
-import type { DeviceTree, DtNode } from '../src/formats/fdt/tree.js';
 import { hasTool } from './helpers.js';
 
 export const haveDtc = hasTool('dtc') && hasTool('fdtget') && hasTool('fdtput');
@@ -23,26 +22,9 @@ export function tool(name: string, args: string[], cwd?: string, input?: string 
   return { status: r.status ?? 128, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1') };
 }
 
-function toNode(n: FdtNode): DtNode {
-  return {
-    name: n.name, labels: [], phandle: 0,
-    properties: n.properties.map((p) => ({ name: p.name, value: p.value, markers: [], labels: [] })),
-    children: n.children.map(toNode),
-  };
-}
-
-export function blobToTree(blob: Uint8Array): DeviceTree {
-  const parsed = decodeFdt(blob);
-  if (parsed.problem) throw new Error(parsed.problem.message);
-  return {
-    plugin: false, bootCpuidPhys: parsed.header.bootCpuidPhys, root: toNode(parsed.root),
-    reservations: parsed.reservations.map((r) => ({ ...r, labels: [] })),
-  };
-}
-
 /** What `dtc -I dtb -O dts [switches] [-f]` prints for a blob, by our checks and decompiler. */
 export function ourDecompile(blob: Uint8Array, switches: CheckSwitch[] = [], force = false): ToolRun {
-  const tree = blobToTree(blob);
+  const tree = deviceTreeFromBlob(blob);
   const report = runChecks(tree, { switches, force });
   const stderr = report.messages.map((m) => m.text).join('') + (report.summary ? report.summary + '\n' : '');
   if (report.abort) return { status: 2, stdout: '', stderr };
