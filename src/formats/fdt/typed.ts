@@ -5,6 +5,7 @@
  * value. Where fdtput writes garbage (a number that does not parse, one too large, a 2-byte element) this refuses
  * or writes the value as meant; see the README.
  */
+import { concatBytes } from '../../bytes/source.js';
 import { UimgError } from '../../errors.js';
 
 export type FdtDataType = 's' | 'i' | 'u' | 'x';
@@ -103,16 +104,7 @@ function parseNumber(arg: string, type: FdtDataType | undefined): number | undef
  */
 export function encodeFdtValue(args: readonly string[], t: FdtValueType = {}): Uint8Array {
   const enc = new TextEncoder();
-  if (t.type === 's') {
-    const parts = args.map((a) => enc.encode(a + '\0'));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
+  if (t.type === 's') return concatBytes(args.map((a) => enc.encode(a + '\0')));
   const size = t.size ?? 4;
   const out = new Uint8Array(args.length * size);
   const view = new DataView(out.buffer);
