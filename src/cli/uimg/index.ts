@@ -4,6 +4,7 @@ import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, oneLine, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
+import { fdtCommands } from './fdt.js';
 import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
 import { loaderCommands } from './loader.js';
@@ -61,6 +62,7 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('kexec', 'kexec bootloader: kit (its files), plan (what kexec_load gets)', (y) => kexecCommands(y, handle))
       .command('cpio [archive]', 'initramfs cpio archives: write (--list/--dir), list (-t), extract (-x)', cpioBuilder, handle(cpioCommand))
       .command('inspect <files..>', 'what a boot file is, layer by layer: headers, payloads, findings, loaders', inspectBuilder, handle(inspectCommand))
+      .command('fdt', 'device trees (DTB, FIT): get, list, put values as fdtget/fdtput do', (y) => fdtCommands(y, handle))
       .command('layout', 'check a board layout, or draw its flash and RAM maps', (y) => layoutCommands(y, handle))
       .command('flash <layout>', 'compose the flash image to burn from a layout (erased bytes between images)', flashBuilder, handle(flashCommand))
       .command('loader', 'loader configuration from the images: uboot-env, at91bootstrap, c-header, spl-falcon; kexec (a kexec bootloader kit)', (y) => loaderCommands(y, handle))
