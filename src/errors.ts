@@ -28,6 +28,8 @@ export const ErrorCodes = [
   'BAD_LAYOUT',
   'UNBOOTABLE',
   'BAD_SCRIPT',
+  /** A key or certificate that cannot be read or used (encrypted, unknown algorithm, bad DER). */
+  'BAD_KEY',
   /** A bug: an error uimg did not expect (exit 1). */
   'INTERNAL',
 ] as const;
