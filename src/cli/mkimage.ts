@@ -14,6 +14,8 @@ import {
 import { atomicFileSink, type FileSource } from '../node/file.js';
 import { creationTime, localTimeZone } from '../node/env.js';
 import { getopt, parseCUnsigned, type LongOption } from './getopt.js';
+import { fitMain } from './mkimage-fit.js';
+import { fitHooks } from './mkimage-fit-hooks.js';
 import { Exit, openInput, strerror, type Stdio } from './system.js';
 
 export const VERSION = '2023.01';
@@ -109,6 +111,25 @@ interface Params {
   xip: boolean;
   verbose: boolean;
   fit: boolean;
+  /** -f's argument ('auto' or an .its); -F leaves it undefined. */
+  fitSource?: string;
+  /** -d was given (fit_check_params refuses it beside -f FILE and -F). */
+  dflag: boolean;
+  dtbs: string[];
+  ramdisk?: string;
+  dtcOpts: string;
+  external: boolean;
+  align: number;
+  position: number;
+  keyDir?: string;
+  keyDest?: string;
+  keyNameHint?: string;
+  keyFile?: string;
+  comment?: string;
+  requireKeys: boolean;
+  engine?: string;
+  algo?: string;
+  resetTimestamp: boolean;
 }
 
 export async function mkimageMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
@@ -133,6 +154,8 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
   const p: Params = {
     arch: 7, os: IH_OS.LINUX, type: IH_TYPE.KERNEL, typeGiven: 0, comp: 1, load: 0, name: '',
     list: false, quiet: false, noData: false, xip: false, verbose: false, fit: false,
+    dflag: false, dtbs: [], dtcOpts: '-I dts -O dtb -p 500', external: false, align: 0, position: 0, requireKeys: false,
+    resetTimestamp: false,
   };
   const byName = (table: NameTable, value: string): number => {
     const e = idForName(table, value);
@@ -177,7 +200,7 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
         }
         p.typeGiven = byName(TYPE, arg);
         break;
-      case 'd': p.datafile = arg; break;
+      case 'd': p.datafile = arg; p.dflag = true; break;
       case 'n': p.name = arg; break;
       case 'l': p.list = true; break;
       case 'q': p.quiet = true; break;
@@ -187,20 +210,60 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
       case 'V':
         io.stdout(`${argv0} version ${VERSION}\n`);
         throw new Exit(0);
-      case 'p': if (!parseCUnsigned(arg, 16).ok) fail(`invalid offset size ${arg}`); break;
-      case 'B': if (!parseCUnsigned(arg, 16).ok) fail(`invalid block length ${arg}`); break;
-      case 'f': case 'F': p.fit = true; break;
+      case 'p': {
+        const v = parseCUnsigned(arg, 16);
+        if (!v.ok) fail(`invalid offset size ${arg}`);
+        p.position = v.value;
+        break;
+      }
+      case 'B': {
+        const v = parseCUnsigned(arg, 16);
+        if (!v.ok) fail(`invalid block length ${arg}`);
+        p.align = v.value;
+        break;
+      }
+      case 'f': p.fitSource = arg; p.fit = true; break;
+      case 'F': p.fit = true; break;
+      case 'b': p.dtbs.push(arg); break;
+      case 'i': p.ramdisk = arg; break;
+      case 'D': p.dtcOpts = arg; break;
+      case 'E': p.external = true; break;
+      case 'c': p.comment = arg; break;
+      case 'k': p.keyDir = arg; break;
+      case 'K': p.keyDest = arg; break;
+      // mkimage 2023.01's -g falls through to -G (a missing break): the name is also taken as the key file.
+      case 'g': p.keyNameHint = arg; p.keyFile = arg; break;
+      case 'G': p.keyFile = arg; break;
+      case 'N': p.engine = arg; break;
+      case 'o': p.algo = arg; break;
+      case 'r': p.requireKeys = true; break;
+      case 't': p.resetTimestamp = true; break;
       case 'h': usage('Invalid option'); break;
       default: break; // FIT, signing and vendor options: no effect on a legacy image
     }
   }
   const imagefile = operands[0];
+  if (p.fit) {
+    if (p.fitSource === 'auto' && p.datafile === undefined) usage('Missing data file for auto-FIT (use -d)');
+    if (imagefile === undefined) usage('Missing output filename');
+    if (p.fitSource !== 'auto' && (p.dflag || p.list)) usage('Bad parameters for image type');
+    if (p.engine !== undefined) {
+      fail(`-N ${p.engine}: OpenSSL engines are not supported by uimg; sign with a key directory (-k) or a key file (-G)`);
+    }
+    const epoch = creationTime(env);
+    return fitMain(argv0, {
+      source: p.fitSource, imagefile: imagefile!, datafile: p.datafile, dtbs: p.dtbs, ramdisk: p.ramdisk,
+      arch: p.arch, os: p.os, type: p.typeGiven || IH_TYPE.KERNEL, comp: p.comp, load: p.load, entry: p.entry ?? p.load,
+      name: p.name, dtcOpts: p.dtcOpts, external: p.external, align: p.align, position: p.position, keyDir: p.keyDir,
+      keyDest: p.keyDest, keyNameHint: p.keyNameHint, keyFile: p.keyFile, comment: p.comment, requireKeys: p.requireKeys,
+      algo: p.algo, resetTimestamp: p.resetTimestamp, quiet: p.quiet, time: epoch.time, epochInvalid: epoch.invalid,
+    }, fitHooks, io, usage);
+  }
   if (p.list || p.typeGiven !== 0) {
     if (p.typeGiven === IH_TYPE.SCRIPT && p.datafile === undefined) usage('Missing data file for script (use -d)');
     p.type = p.typeGiven;
   }
   if (imagefile === undefined) usage('Missing output filename');
-  if (p.fit) fail('FIT images (-f, -F) are not supported by uimg yet; build legacy images with -d', 1);
   const typeEntry = entryForId(TYPE, p.type);
   if (p.type !== 0 && !typeEntry?.legacy) {
     if (typeEntry?.fitOnly) fail(`unsupported type ${longNameForId(TYPE, p.type)}`);
