@@ -4,22 +4,18 @@
  * every such difference). All image work is the library's; this file only adapts arguments and messages.
  */
 import { stat } from 'node:fs/promises';
-import { UimgError, isUimgError } from '../errors.js';
+import { isUimgError } from '../errors.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
-import { checkPart, isMultiLayout, problemsOf, readImage, writeImage, type ImageReport } from '../formats/uimage/image.js';
-import { formatListingBytes } from '../formats/uimage/listing.js';
-import {
-  ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, entryForId, idForName, longNameForId, namedEntriesSorted, type NameTable,
-} from '../formats/uimage/tables.js';
+import { checkPart, isMultiLayout } from '../formats/uimage/image.js';
+import { ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, idForName, namedEntriesSorted, type NameTable } from '../formats/uimage/tables.js';
 import { atomicFileSink, type FileSource } from '../node/file.js';
 import { creationTime, localTimeZone } from '../node/env.js';
+import { chooseTool, type ImageTool } from '../tools/index.js';
 import { getopt, parseCUnsigned, type LongOption } from './getopt.js';
 import { fitMain } from './mkimage-fit.js';
 import { fitHooks } from './mkimage-fit-hooks.js';
+import { VERSION, openListed, verifyAndPrint, type Fail } from './imagetool.js';
 import { Exit, openInput, strerror, type Stdio } from './system.js';
-
-export const VERSION = '2023.01';
-const FDT_MAGIC = 0xd00dfeed;
 
 const OPTSTRING = 'a:A:b:B:c:C:d:D:e:Ef:Fg:G:i:k:K:ln:N:o:O:p:qrR:stT:vVx';
 const LONG_OPTIONS: LongOption[] = [
@@ -80,18 +76,6 @@ Long options are available; read the man page for details
 export function validOptionsText(table: NameTable): string {
   const rows = namedEntriesSorted(table).map((e) => `\t${e.name!.padEnd(15)}  ${e.longName}\n`);
   return `\nInvalid ${table.category}, supported are:\n${rows.join('')}\n`;
-}
-
-/**
- * mkimage -l's verdict, with U-Boot's verify_header code: magic (-9), header CRC (-7), then the CRC of every byte after
- * the header (-11), so trailing bytes fail and a wrong ih_size with matching CRCs passes. The problem explains why.
- */
-export function legacyVerdict(r: ImageReport): { code: number; problem?: UimgError } {
-  const [problem] = problemsOf(r);
-  if (!r.magicOk) return { code: -9, problem };
-  if (!r.headerCrcOk) return { code: -7, problem };
-  // A CRC over all the bytes that differs means some check of problemsOf() failed too.
-  return r.fileDataCrc === r.header.dataCrc ? { code: 0 } : { code: -11, problem };
 }
 
 interface Params {
@@ -264,60 +248,26 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
     p.type = p.typeGiven;
   }
   if (imagefile === undefined) usage('Missing output filename');
-  const typeEntry = entryForId(TYPE, p.type);
-  if (p.type !== 0 && !typeEntry?.legacy) {
-    if (typeEntry?.fitOnly) fail(`unsupported type ${longNameForId(TYPE, p.type)}`);
-    fail(`unsupported type ${longNameForId(TYPE, p.type)}: uimg writes and lists legacy uImages only`);
-  }
+  // One place decides what uimg cannot make or read (src/tools/index.ts).
+  const choice = p.list && p.type === 0 ? undefined : chooseTool({ action: p.list ? 'list' : 'create', type: p.type === 0 ? IH_TYPE.KERNEL : p.type, fit: p.fit });
+  if (choice && 'unsupported' in choice) fail(choice.unsupported.message);
+  const tool = choice && 'tool' in choice ? choice.tool : undefined;
   if (p.type !== 0 && p.datafile !== undefined && p.list) usage('Bad parameters for image type');
-  if (p.list) return listImage(argv0, imagefile!, p, env, io, fail);
-  return createImage(argv0, imagefile!, p, env, io, fail);
+  if (p.list) return listImage(imagefile!, tool, p, env, io, fail);
+  return createImage(argv0, imagefile!, tool!, p, env, io, fail);
 }
 
-async function listImage(argv0: string, imagefile: string, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
-  fail: (m: string, code?: number) => never): Promise<number> {
-  const typed = p.type !== 0;
-  const src = await openListed(imagefile, typed, fail, (n) => `Bad size: "${imagefile}" is not valid image: size ${n} < ${HEADER_SIZE}`);
+async function listImage(imagefile: string, tool: ImageTool | undefined, p: Params, env: NodeJS.ProcessEnv, io: Stdio, fail: Fail): Promise<number> {
+  const src = await openListed(imagefile, tool !== undefined, fail, (n) => `Bad size: "${imagefile}" is not valid image: size ${n} < ${HEADER_SIZE}`);
   try {
-    const r = await readImage(src);
-    const verdict = legacyVerdict(r);
-    if (verdict.code !== 0) {
-      if (typed) fail(`verify_header failed for Default Image support with exit code ${verdict.code}`, 256 + verdict.code);
-      // mkimage would fall through to other formats here (and list a corrupted image as a "GP Header" with exit 0).
-      if (!r.magicOk && r.header.magic === FDT_MAGIC) fail(`${imagefile}: FIT images are not supported by uimg yet`);
-      fail(`${imagefile}: not a valid legacy image: ${verdict.problem!.describe()}`, 256 + verdict.code);
-    }
-    if (!p.quiet) io.stdout(formatListingBytes(r.header, { timeZone: localTimeZone(env), subImages: r.subImages }));
-    return 0;
+    return await verifyAndPrint(src, { image: imagefile, tool, quiet: p.quiet, timeZone: localTimeZone(env) }, io, fail);
   } finally {
     await src.close();
   }
 }
 
-/** Open an image to list, with mkimage's messages for a missing, short, empty or directory file. */
-export async function openListed(imagefile: string, typed: boolean, fail: (m: string, code?: number) => never,
-  badSize: (n: number) => string, quote = (f: string) => f): Promise<FileSource> {
-  let opened: FileSource | { directory: true };
-  try {
-    opened = await openInput(imagefile);
-  } catch (e) {
-    return fail(`Can't open ${quote(imagefile)}: ${strerror(e)}`);
-  }
-  if ('directory' in opened) return fail(`Can't read ${quote(imagefile)}: No such device`);
-  if (opened.size === 0 && !typed) {
-    await opened.close();
-    return fail(`Can't read ${quote(imagefile)}: Invalid argument`);
-  }
-  if (opened.size < HEADER_SIZE) {
-    await opened.close();
-    // Untyped, mkimage would guess another format or crash (SIGBUS on a 63-byte prefix of an image).
-    return fail(badSize(opened.size));
-  }
-  return opened;
-}
-
-async function createImage(argv0: string, imagefile: string, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
-  fail: (m: string, code?: number) => never): Promise<number> {
+async function createImage(argv0: string, imagefile: string, tool: ImageTool, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
+  fail: Fail): Promise<number> {
   const type = p.type === 0 ? IH_TYPE.KERNEL : p.type;
   const multi = isMultiLayout(type);
   const targetIsDir = await stat(imagefile).then((s) => s.isDirectory(), () => false);
@@ -374,13 +324,13 @@ async function createImage(argv0: string, imagefile: string, p: Params, env: Nod
       }
     }
     const epoch = creationTime(env);
-    const written = await writeImage({
+    const { listing } = await tool.create!({
       arch: p.arch, os: p.os, type, comp: p.comp, load: p.load, entry: p.entry, name: p.name, time: epoch.time,
-      parts: p.noData ? [] : sources, xip: p.xip, noData: p.noData,
+      parts: sources, xip: p.xip, noData: p.noData, timeZone: localTimeZone(env),
     }, sink);
     if (epoch.invalid) io.stderr(`${argv0}: SOURCE_DATE_EPOCH is not valid\n`);
     await sink.commit();
-    io.stdout(formatListingBytes(written.header, { timeZone: localTimeZone(env), subImages: written.subImages }));
+    io.stdout(listing);
     return 0;
   } finally {
     await sink.abort();
