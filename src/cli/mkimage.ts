@@ -13,7 +13,7 @@ import { creationTime, localTimeZone } from '../node/env.js';
 import { chooseTool, type ImageTool } from '../tools/index.js';
 import { getopt, parseCUnsigned, type LongOption } from './getopt.js';
 import { fitMain } from './mkimage-fit.js';
-import { fitHooks } from './mkimage-fit-hooks.js';
+import { fitHooksFor } from './mkimage-fit-hooks.js';
 import { VERSION, openListed, verifyAndPrint, type Fail } from './imagetool.js';
 import { Exit, openInput, strerror, type Stdio } from './system.js';
 
@@ -241,7 +241,7 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
       name: p.name, dtcOpts: p.dtcOpts, external: p.external, align: p.align, position: p.position, keyDir: p.keyDir,
       keyDest: p.keyDest, keyNameHint: p.keyNameHint, keyFile: p.keyFile, comment: p.comment, requireKeys: p.requireKeys,
       algo: p.algo, resetTimestamp: p.resetTimestamp, quiet: p.quiet, time: epoch.time, epochInvalid: epoch.invalid,
-    }, fitHooks, io, usage);
+    }, fitHooksFor(env), io, usage);
   }
   if (p.list || p.typeGiven !== 0) {
     if (p.typeGiven === IH_TYPE.SCRIPT && p.datafile === undefined) usage('Missing data file for script (use -d)');

@@ -27,7 +27,8 @@ export type MarkerType =
   | 'u16'
   | 'u32'
   | 'u64'
-  | 'string';
+  | 'string'
+  | 'none'; // bytes of no declared type (`/incbin/`): the decompiler guesses, as dtc does
 
 export interface Marker {
   offset: number;
@@ -43,6 +44,7 @@ export interface DtProperty {
   pos?: SourcePosition;
 }
 
+/** Labels (`labels` of nodes, properties and reservations) are in dtc's list order: the one added last first. */
 export interface DtNode {
   /** The full name, unit address included (`memory@80000000`); the root's is ''. */
   name: string;
@@ -56,6 +58,8 @@ export interface DtNode {
   /** Something refers to this node (a phandle or path reference). */
   referenced?: boolean;
   pos?: SourcePosition;
+  /** Where later blocks that were merged into this node were written (dtc's "also defined at"). */
+  alsoAt?: SourcePosition[];
 }
 
 export interface DtReservation {
@@ -70,6 +74,8 @@ export interface DeviceTree {
   reservations: DtReservation[];
   root: DtNode;
   bootCpuidPhys: number;
+  /** `/delete-node/ &{/};` deleted the root itself: the blob then has no nodes at all, as dtc writes it. */
+  rootDeleted?: boolean;
 }
 
 export function emptyNode(name: string): DtNode {
