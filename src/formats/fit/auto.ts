@@ -1,6 +1,6 @@
 /**
  * `mkimage -f auto` (fit.md §2): the FIT tree mkimage's fit_build_fdt writes with libfdt's sequential writer, image
- * data referenced from its sources rather than copied. Timestamps and hash values come later (process.ts).
+ * data referenced from its sources rather than copied. Timestamps and hash values come later (steps.ts).
  */
 import type { ByteSource } from '../../bytes/source.js';
 import { ARCH, COMP, IH_COMP, OS, TYPE, IH_TYPE, longNameForId, shortNameForId } from '../uimage/tables.js';

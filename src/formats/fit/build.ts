@@ -7,7 +7,7 @@ import type { ByteSource } from '../../bytes/source.js';
 import { FdtBlob } from './blob.js';
 import { extractData, type ExternalOptions } from './external.js';
 import { importData } from './external.js';
-import { processFit, type Note, type ProcessOptions } from './process.js';
+import { processFit, type Note, type ProcessOptions } from './steps.js';
 import type { Rope } from './rope.js';
 
 export interface BuildFitOptions extends ProcessOptions {
