@@ -24,7 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeSync,
+  closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -318,6 +318,33 @@ function main() {
   if (process.env.BENCH_SYNC_PROBE !== '0') {
     for (const tool of tools) probes.set(tool, straceSyncProbe(tool, 'payload.bin', outOf(tool)));
   }
+  // 2d. FIT creation (issue 10): -f auto, and an .its with a sha256 hash node, around the same payload.
+  const fitRows = [];
+  writeFileSync(p('fit.its'), '/dts-v1/;\n/ { description = "bench"; #address-cells = <1>; images { kernel-1 { data = /incbin/("payload.bin");'
+    + ' type = "kernel"; arch = "arm"; os = "linux"; compression = "none"; load = <0x80008000>; entry = <0x80008000>;'
+    + ' hash-1 { algo = "sha256"; }; }; }; configurations { default = "conf-1"; conf-1 { kernel = "kernel-1"; }; }; };\n');
+  for (const [label, args] of [['FIT -f auto', ['-f', 'auto', '-A', 'arm', '-C', 'none', '-d', 'payload.bin']], ['FIT .its sha256', ['-f', 'fit.its']]]) {
+    const runs = new Map(tools.map((tool) => [tool, []]));
+    for (let round = 0; round <= RUNS; round++) {
+      for (const tool of round % 2 ? [...tools].reverse() : tools) {
+        rmSync(p(`fit-${outOf(tool)}`), { force: true });
+        syncFs();
+        const r = measure(tool, [...args, `fit-${outOf(tool)}`]);
+        check(tool, label, r);
+        if (round > 0) runs.get(tool).push(r);
+      }
+    }
+    const ms = (tool) => median(runs.get(tool).map((r) => r.ms));
+    const rss = (tool) => Math.max(...runs.get(tool).map((r) => r.rssKiB)) / 1024;
+    const same = haveUboot ? compareFiles(p(`fit-${outOf(TOOLS.uboot)}`), p(`fit-${outOf(TOOLS.uimg)}`)) === null : undefined;
+    fitRows.push([label, `${fmtMs(ms(TOOLS.uimg))} ms, ${rss(TOOLS.uimg).toFixed(0)} MiB`,
+      haveUboot ? `${fmtMs(ms(TOOLS.uboot))} ms, ${rss(TOOLS.uboot).toFixed(0)} MiB` : '-',
+      haveUboot ? (ms(TOOLS.uimg) / ms(TOOLS.uboot)).toFixed(2) : '-', same === undefined ? '-' : same ? 'identical' : 'DIFFER']);
+    for (const tool of tools) rmSync(p(`fit-${outOf(tool)}`), { force: true });
+  }
+  console.log(`\nFIT creation, ${SIZE_MIB} MiB kernel (median wall, peak RSS; ratio = uimg / U-Boot, goal <= 0.5, RSS <= 100 MiB):`);
+  for (const row of fitRows) console.log(`  ${row[0].padEnd(16)} uimg ${row[1].padEnd(22)} U-Boot ${row[2].padEnd(22)} ratio ${row[3]}  ${row[4]}`);
+
   for (const tool of tools) rmSync(p(outOf(tool)), { force: true });
   rmSync(p('payload.bin'), { force: true });
 

@@ -28,6 +28,10 @@ export const ErrorCodes = [
   'BAD_LAYOUT',
   'UNBOOTABLE',
   'BAD_SCRIPT',
+  /** A key or certificate that cannot be read or used (encrypted, unknown algorithm, bad DER). */
+  'BAD_KEY',
+  /** Device-tree source dtc would refuse: a syntax error, a bad reference, a failed check (data has file, line, column). */
+  'BAD_DTS',
   /** A bug: an error uimg did not expect (exit 1). */
   'INTERNAL',
 ] as const;

@@ -89,3 +89,15 @@ export {
 export { formatRomLayout, type RomLayout, type RomRegion } from './formats/romimage/layout.js';
 export { romImageFormat, type RomImageValue } from './formats/romimage/format.js';
 export { parseShZImage, readShZImage, isShZImage, zImageShFormat, type ShZImage } from './formats/zimage-sh/zimage-sh.js';
+export { buildFit, buildFitFromRope, type BuildFitOptions, type BuiltFit } from './formats/fit/build.js';
+export { buildAutoFit, autoFitBasename, type AutoFitSpec, type AutoFitInput } from './formats/fit/auto.js';
+export { parseFitSpec, fitSpecTree, type FitSpec, type FitImageSpec, type FitConfigSpec, type FitSignatureSpec } from './formats/fit/spec.js';
+export { fitRegions, regionBytes, parseSignatureAlgo, EXCLUDED_PROPS, type Region, type SignatureAlgo } from './formats/fit/sign.js';
+export { fitHash, FIT_HASH_ALGOS, type FitHashAlgo } from './formats/fit/hash.js';
+export { writeRsaKeyNode, writeEcKeyNode, rsaKeyNumbers } from './formats/fit/keys.js';
+export { FdtBlob, NoSpace } from './formats/fit/blob.js';
+export { Rope, type Piece } from './formats/fit/rope.js';
+export { type Note, type SigningOptions, type KeyFileReader } from './formats/fit/steps.js';
+export { backend as cryptoBackend, type CryptoBackend, type DigestName, type SignatureParams, type PrivateKeyDer, type PublicKeyDer } from './crypto/index.js';
+export { readPrivateKey, readPublicKey, parsePem, rsaNumbers, ecNumbers } from './crypto/keys.js';
+export { crc16Ccitt } from './bytes/crc16.js';

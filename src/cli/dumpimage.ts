@@ -3,13 +3,11 @@
  * Differences from the C tool are listed in the README.
  */
 import { isUimgError } from '../errors.js';
-import { readImage, partRange, payloadRange } from '../formats/uimage/image.js';
-import { formatListingBytes } from '../formats/uimage/listing.js';
-import { IH_TYPE, TYPE, entryForId, idForName, longNameForId } from '../formats/uimage/tables.js';
-import { atomicFileSink } from '../node/file.js';
+import { TYPE, idForName } from '../formats/uimage/tables.js';
 import { localTimeZone } from '../node/env.js';
+import { chooseTool, toolForType } from '../tools/index.js';
 import { getopt, parseCUnsigned } from './getopt.js';
-import { VERSION, legacyVerdict, openListed } from './mkimage.js';
+import { VERSION, extractSubimage, openListed, verifyAndPrint } from './imagetool.js';
 import { Exit, strerror, type Stdio } from './system.js';
 
 export function dumpimageUsage(argv0: string): string {
@@ -73,57 +71,15 @@ export async function dumpimageMain(argv0: string, args: readonly string[], env:
     const image = operands[0];
     if (image === undefined) fail('image file missing');
     const typed = type !== 0;
-    if (!list) {
-      if (!entryForId(TYPE, type)?.legacy) fail(`unsupported type: ${longNameForId(TYPE, type)}`);
-      if (outfile === undefined) fail('No output file provided');
-    }
+    const choice = list ? undefined : chooseTool({ action: 'extract', type });
+    if (choice && 'unsupported' in choice) fail(choice.unsupported.message);
+    const tool = choice && 'tool' in choice ? choice.tool : undefined;
+    if (!list && outfile === undefined) fail('No output file provided');
     const src = await openListed(image!, typed || !list, fail, () => `Bad size: "${image}" is not valid image`, (f) => `"${f}"`);
+    const timeZone = localTimeZone(env);
     try {
-      const r = await readImage(src);
-      const verdict = legacyVerdict(r);
-      if (list) {
-        if (verdict.code !== 0) {
-          if (typed) fail(`verify_header failed for Default Image support with exit code ${verdict.code}`, 256 + verdict.code);
-          fail(`${image}: not a valid legacy image: ${verdict.problem!.describe()}`, 256 + verdict.code);
-        }
-        io.stdout(formatListingBytes(r.header, { timeZone: localTimeZone(env), subImages: r.subImages }));
-        return 0;
-      }
-      if (verdict.code !== 0) {
-        io.stderr(`${argv0}: failed to verify header of Default Image support\n`);
-        fail(`Can't extract subimage from ${image}`, 255);
-      }
-      const extractFailed = (): never => {
-        io.stderr(`${argv0}: extract_subimage failed for Default Image support\n`);
-        return fail(`Can't extract subimage from ${image}`, 253);
-      };
-      // The type byte in the file decides: a multi image gives sub-image N, anything else (script too) its payload.
-      let range: { offset: number; length: number };
-      if (r.header.type === IH_TYPE.MULTI) {
-        try {
-          range = partRange(r, position);
-        } catch (e) {
-          if (!isUimgError(e)) throw e;
-          io.stderr(`${argv0}: No such data file ${position} in "${image}"\n`);
-          return extractFailed();
-        }
-      } else {
-        range = payloadRange(r);
-      }
-      let sink;
-      try {
-        sink = await atomicFileSink(outfile!, { mode: 0o600 });
-      } catch (e) {
-        io.stderr(`Can't open "${outfile}": ${strerror(e)}\n`);
-        return extractFailed();
-      }
-      try {
-        for await (const c of src.chunks(range.offset, range.length)) await sink.write(c);
-        await sink.commit();
-      } finally {
-        await sink.abort();
-      }
-      return 0;
+      if (list) return await verifyAndPrint(src, { image: image!, tool: typed ? toolForType(type) : undefined, quiet: false, timeZone }, io, fail);
+      return await extractSubimage(argv0, src, { image: image!, tool: tool!, position, outfile: outfile!, timeZone }, io);
     } finally {
       await src.close();
     }

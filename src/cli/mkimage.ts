@@ -4,20 +4,18 @@
  * every such difference). All image work is the library's; this file only adapts arguments and messages.
  */
 import { stat } from 'node:fs/promises';
-import { UimgError, isUimgError } from '../errors.js';
+import { isUimgError } from '../errors.js';
 import { HEADER_SIZE } from '../formats/uimage/header.js';
-import { checkPart, isMultiLayout, problemsOf, readImage, writeImage, type ImageReport } from '../formats/uimage/image.js';
-import { formatListingBytes } from '../formats/uimage/listing.js';
-import {
-  ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, entryForId, idForName, longNameForId, namedEntriesSorted, type NameTable,
-} from '../formats/uimage/tables.js';
+import { checkPart, isMultiLayout } from '../formats/uimage/image.js';
+import { ARCH, COMP, IH_OS, IH_TYPE, OS, TYPE, idForName, namedEntriesSorted, type NameTable } from '../formats/uimage/tables.js';
 import { atomicFileSink, type FileSource } from '../node/file.js';
 import { creationTime, localTimeZone } from '../node/env.js';
+import { chooseTool, type ImageTool } from '../tools/index.js';
 import { getopt, parseCUnsigned, type LongOption } from './getopt.js';
+import { fitMain } from './mkimage-fit.js';
+import { fitHooksFor } from './mkimage-fit-hooks.js';
+import { VERSION, openListed, verifyAndPrint, type Fail } from './imagetool.js';
 import { Exit, openInput, strerror, type Stdio } from './system.js';
-
-export const VERSION = '2023.01';
-const FDT_MAGIC = 0xd00dfeed;
 
 const OPTSTRING = 'a:A:b:B:c:C:d:D:e:Ef:Fg:G:i:k:K:ln:N:o:O:p:qrR:stT:vVx';
 const LONG_OPTIONS: LongOption[] = [
@@ -80,18 +78,6 @@ export function validOptionsText(table: NameTable): string {
   return `\nInvalid ${table.category}, supported are:\n${rows.join('')}\n`;
 }
 
-/**
- * mkimage -l's verdict, with U-Boot's verify_header code: magic (-9), header CRC (-7), then the CRC of every byte after
- * the header (-11), so trailing bytes fail and a wrong ih_size with matching CRCs passes. The problem explains why.
- */
-export function legacyVerdict(r: ImageReport): { code: number; problem?: UimgError } {
-  const [problem] = problemsOf(r);
-  if (!r.magicOk) return { code: -9, problem };
-  if (!r.headerCrcOk) return { code: -7, problem };
-  // A CRC over all the bytes that differs means some check of problemsOf() failed too.
-  return r.fileDataCrc === r.header.dataCrc ? { code: 0 } : { code: -11, problem };
-}
-
 interface Params {
   arch: number;
   os: number;
@@ -109,6 +95,25 @@ interface Params {
   xip: boolean;
   verbose: boolean;
   fit: boolean;
+  /** -f's argument ('auto' or an .its); -F leaves it undefined. */
+  fitSource?: string;
+  /** -d was given (fit_check_params refuses it beside -f FILE and -F). */
+  dflag: boolean;
+  dtbs: string[];
+  ramdisk?: string;
+  dtcOpts: string;
+  external: boolean;
+  align: number;
+  position: number;
+  keyDir?: string;
+  keyDest?: string;
+  keyNameHint?: string;
+  keyFile?: string;
+  comment?: string;
+  requireKeys: boolean;
+  engine?: string;
+  algo?: string;
+  resetTimestamp: boolean;
 }
 
 export async function mkimageMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
@@ -133,6 +138,8 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
   const p: Params = {
     arch: 7, os: IH_OS.LINUX, type: IH_TYPE.KERNEL, typeGiven: 0, comp: 1, load: 0, name: '',
     list: false, quiet: false, noData: false, xip: false, verbose: false, fit: false,
+    dflag: false, dtbs: [], dtcOpts: '-I dts -O dtb -p 500', external: false, align: 0, position: 0, requireKeys: false,
+    resetTimestamp: false,
   };
   const byName = (table: NameTable, value: string): number => {
     const e = idForName(table, value);
@@ -177,7 +184,7 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
         }
         p.typeGiven = byName(TYPE, arg);
         break;
-      case 'd': p.datafile = arg; break;
+      case 'd': p.datafile = arg; p.dflag = true; break;
       case 'n': p.name = arg; break;
       case 'l': p.list = true; break;
       case 'q': p.quiet = true; break;
@@ -187,74 +194,80 @@ async function run(argv0: string, args: readonly string[], env: NodeJS.ProcessEn
       case 'V':
         io.stdout(`${argv0} version ${VERSION}\n`);
         throw new Exit(0);
-      case 'p': if (!parseCUnsigned(arg, 16).ok) fail(`invalid offset size ${arg}`); break;
-      case 'B': if (!parseCUnsigned(arg, 16).ok) fail(`invalid block length ${arg}`); break;
-      case 'f': case 'F': p.fit = true; break;
+      case 'p': {
+        const v = parseCUnsigned(arg, 16);
+        if (!v.ok) fail(`invalid offset size ${arg}`);
+        p.position = v.value;
+        break;
+      }
+      case 'B': {
+        const v = parseCUnsigned(arg, 16);
+        if (!v.ok) fail(`invalid block length ${arg}`);
+        p.align = v.value;
+        break;
+      }
+      case 'f': p.fitSource = arg; p.fit = true; break;
+      case 'F': p.fit = true; break;
+      case 'b': p.dtbs.push(arg); break;
+      case 'i': p.ramdisk = arg; break;
+      case 'D': p.dtcOpts = arg; break;
+      case 'E': p.external = true; break;
+      case 'c': p.comment = arg; break;
+      case 'k': p.keyDir = arg; break;
+      case 'K': p.keyDest = arg; break;
+      // mkimage 2023.01's -g falls through to -G (a missing break): the name is also taken as the key file.
+      case 'g': p.keyNameHint = arg; p.keyFile = arg; break;
+      case 'G': p.keyFile = arg; break;
+      case 'N': p.engine = arg; break;
+      case 'o': p.algo = arg; break;
+      case 'r': p.requireKeys = true; break;
+      case 't': p.resetTimestamp = true; break;
       case 'h': usage('Invalid option'); break;
       default: break; // FIT, signing and vendor options: no effect on a legacy image
     }
   }
   const imagefile = operands[0];
+  if (p.fit) {
+    if (p.fitSource === 'auto' && p.datafile === undefined) usage('Missing data file for auto-FIT (use -d)');
+    if (imagefile === undefined) usage('Missing output filename');
+    if (p.fitSource !== 'auto' && (p.dflag || p.list)) usage('Bad parameters for image type');
+    if (p.engine !== undefined) {
+      fail(`-N ${p.engine}: OpenSSL engines are not supported by uimg; sign with a key directory (-k) or a key file (-G)`);
+    }
+    const epoch = creationTime(env);
+    return fitMain(argv0, {
+      source: p.fitSource, imagefile: imagefile!, datafile: p.datafile, dtbs: p.dtbs, ramdisk: p.ramdisk,
+      arch: p.arch, os: p.os, type: p.typeGiven || IH_TYPE.KERNEL, comp: p.comp, load: p.load, entry: p.entry ?? p.load,
+      name: p.name, dtcOpts: p.dtcOpts, external: p.external, align: p.align, position: p.position, keyDir: p.keyDir,
+      keyDest: p.keyDest, keyNameHint: p.keyNameHint, keyFile: p.keyFile, comment: p.comment, requireKeys: p.requireKeys,
+      algo: p.algo, resetTimestamp: p.resetTimestamp, quiet: p.quiet, time: epoch.time, epochInvalid: epoch.invalid,
+    }, fitHooksFor(env), io, usage);
+  }
   if (p.list || p.typeGiven !== 0) {
     if (p.typeGiven === IH_TYPE.SCRIPT && p.datafile === undefined) usage('Missing data file for script (use -d)');
     p.type = p.typeGiven;
   }
   if (imagefile === undefined) usage('Missing output filename');
-  if (p.fit) fail('FIT images (-f, -F) are not supported by uimg yet; build legacy images with -d', 1);
-  const typeEntry = entryForId(TYPE, p.type);
-  if (p.type !== 0 && !typeEntry?.legacy) {
-    if (typeEntry?.fitOnly) fail(`unsupported type ${longNameForId(TYPE, p.type)}`);
-    fail(`unsupported type ${longNameForId(TYPE, p.type)}: uimg writes and lists legacy uImages only`);
-  }
+  // One place decides what uimg cannot make or read (src/tools/index.ts).
+  const choice = p.list && p.type === 0 ? undefined : chooseTool({ action: p.list ? 'list' : 'create', type: p.type === 0 ? IH_TYPE.KERNEL : p.type, fit: p.fit });
+  if (choice && 'unsupported' in choice) fail(choice.unsupported.message);
+  const tool = choice && 'tool' in choice ? choice.tool : undefined;
   if (p.type !== 0 && p.datafile !== undefined && p.list) usage('Bad parameters for image type');
-  if (p.list) return listImage(argv0, imagefile!, p, env, io, fail);
-  return createImage(argv0, imagefile!, p, env, io, fail);
+  if (p.list) return listImage(imagefile!, tool, p, env, io, fail);
+  return createImage(argv0, imagefile!, tool!, p, env, io, fail);
 }
 
-async function listImage(argv0: string, imagefile: string, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
-  fail: (m: string, code?: number) => never): Promise<number> {
-  const typed = p.type !== 0;
-  const src = await openListed(imagefile, typed, fail, (n) => `Bad size: "${imagefile}" is not valid image: size ${n} < ${HEADER_SIZE}`);
+async function listImage(imagefile: string, tool: ImageTool | undefined, p: Params, env: NodeJS.ProcessEnv, io: Stdio, fail: Fail): Promise<number> {
+  const src = await openListed(imagefile, tool !== undefined, fail, (n) => `Bad size: "${imagefile}" is not valid image: size ${n} < ${HEADER_SIZE}`);
   try {
-    const r = await readImage(src);
-    const verdict = legacyVerdict(r);
-    if (verdict.code !== 0) {
-      if (typed) fail(`verify_header failed for Default Image support with exit code ${verdict.code}`, 256 + verdict.code);
-      // mkimage would fall through to other formats here (and list a corrupted image as a "GP Header" with exit 0).
-      if (!r.magicOk && r.header.magic === FDT_MAGIC) fail(`${imagefile}: FIT images are not supported by uimg yet`);
-      fail(`${imagefile}: not a valid legacy image: ${verdict.problem!.describe()}`, 256 + verdict.code);
-    }
-    if (!p.quiet) io.stdout(formatListingBytes(r.header, { timeZone: localTimeZone(env), subImages: r.subImages }));
-    return 0;
+    return await verifyAndPrint(src, { image: imagefile, tool, quiet: p.quiet, timeZone: localTimeZone(env) }, io, fail);
   } finally {
     await src.close();
   }
 }
 
-/** Open an image to list, with mkimage's messages for a missing, short, empty or directory file. */
-export async function openListed(imagefile: string, typed: boolean, fail: (m: string, code?: number) => never,
-  badSize: (n: number) => string, quote = (f: string) => f): Promise<FileSource> {
-  let opened: FileSource | { directory: true };
-  try {
-    opened = await openInput(imagefile);
-  } catch (e) {
-    return fail(`Can't open ${quote(imagefile)}: ${strerror(e)}`);
-  }
-  if ('directory' in opened) return fail(`Can't read ${quote(imagefile)}: No such device`);
-  if (opened.size === 0 && !typed) {
-    await opened.close();
-    return fail(`Can't read ${quote(imagefile)}: Invalid argument`);
-  }
-  if (opened.size < HEADER_SIZE) {
-    await opened.close();
-    // Untyped, mkimage would guess another format or crash (SIGBUS on a 63-byte prefix of an image).
-    return fail(badSize(opened.size));
-  }
-  return opened;
-}
-
-async function createImage(argv0: string, imagefile: string, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
-  fail: (m: string, code?: number) => never): Promise<number> {
+async function createImage(argv0: string, imagefile: string, tool: ImageTool, p: Params, env: NodeJS.ProcessEnv, io: Stdio,
+  fail: Fail): Promise<number> {
   const type = p.type === 0 ? IH_TYPE.KERNEL : p.type;
   const multi = isMultiLayout(type);
   const targetIsDir = await stat(imagefile).then((s) => s.isDirectory(), () => false);
@@ -311,13 +324,13 @@ async function createImage(argv0: string, imagefile: string, p: Params, env: Nod
       }
     }
     const epoch = creationTime(env);
-    const written = await writeImage({
+    const { listing } = await tool.create!({
       arch: p.arch, os: p.os, type, comp: p.comp, load: p.load, entry: p.entry, name: p.name, time: epoch.time,
-      parts: p.noData ? [] : sources, xip: p.xip, noData: p.noData,
+      parts: sources, xip: p.xip, noData: p.noData, timeZone: localTimeZone(env),
     }, sink);
     if (epoch.invalid) io.stderr(`${argv0}: SOURCE_DATE_EPOCH is not valid\n`);
     await sink.commit();
-    io.stdout(formatListingBytes(written.header, { timeZone: localTimeZone(env), subImages: written.subImages }));
+    io.stdout(listing);
     return 0;
   } finally {
     await sink.abort();

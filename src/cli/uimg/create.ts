@@ -10,8 +10,10 @@ import { creationTime, localTimeZone } from '../../node/env.js';
 import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, parseNumberFlag, printJson, type OpenedSource } from './common.js';
 import { headerJson } from './describe.js';
 import { compLabelMismatch, entryOutside } from '../../formats/uimage/format.js';
+import { fitCreateCommand, fitCreateOptions, type FitFlags } from './fit.js';
 
-export interface CreateArgs {
+export interface CreateArgs extends FitFlags {
+  fit: boolean;
   data: string[];
   output: string;
   arch?: string;
@@ -29,7 +31,7 @@ export interface CreateArgs {
 }
 
 export function createBuilder(y: Argv): Argv<CreateArgs> {
-  return y
+  return fitCreateOptions(y)
     .positional('data', { type: 'string', array: true, describe: 'data file(s); several make a multi-file image; - is stdin' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'image to write (- for stdout)' })
     .option('arch', { alias: 'A', type: 'string', describe: 'architecture (default powerpc, as mkimage: a warning says so)' })
@@ -56,6 +58,7 @@ function lookup(table: NameTable, value: string, flag: string): number {
 }
 
 export async function createCommand(ctx: Context, a: CreateArgs): Promise<number> {
+  if (a.fit) return fitCreateCommand(ctx, a);
   const findings: Finding[] = [];
   const arch = a.arch === undefined ? 7 : lookup(ARCH, a.arch, 'arch');
   const os = lookup(OS, a.os, 'os');

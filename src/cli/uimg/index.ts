@@ -5,6 +5,7 @@ import { Exit, type Stdio } from '../system.js';
 import { type Context, EXIT, type Handler, STDIO_PATH, oneLine, reportError } from './common.js';
 import { createBuilder, createCommand } from './create.js';
 import { fdtCommands } from './fdt.js';
+import { signBuilder, signCommand } from './fit.js';
 import { flashBuilder, flashCommand } from './flash.js';
 import { layoutCommands } from './layout.js';
 import { loaderCommands } from './loader.js';
@@ -55,7 +56,8 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
     await yargs(args.map((a) => (a === '-' ? STDIO_PATH : a)))
       .scriptName(argv0)
       .usage('$0 <command> [options]\n\nU-Boot legacy images (uImage): create, list, verify, extract.')
-      .command('create [data..]', 'make a uImage from data files', createBuilder, handle(createCommand))
+      .command('create [data..]', 'make a uImage from data files, or a FIT with --fit (flags or --from DESCRIPTION)', createBuilder, handle(createCommand))
+      .command('sign <image>', 'sign a FIT\'s signature nodes with a key; write the public key into a control DTB', signBuilder, handle(signCommand))
       .command('list <files..>', 'show image headers (as mkimage -l, or --json, or --format mkimage)', listBuilder, handle(listCommand))
       .command('verify <files..>', 'check magic, CRCs, sizes; exit 4 when a check fails', verifyBuilder, handle(verifyCommand))
       .command('extract <file>', 'copy a part (or --all) out of an image', extractBuilder, handle(extractCommand))
