@@ -61,7 +61,7 @@ describe('did you mean, for commands, flags and values', () => {
     [['layout', 'check', 'loader.json'], "did you mean 'at91bootstrap'?"],
     [['layout', 'check', 'field.json'], "did you mean 'pageSize'?"],
   ])('%j', async (args, suggestion) => {
-    const r = await oneError(args.map((a) => (a.endsWith('.json') || a === 'hello.txt' ? at(a) : a)));
+    const r = await oneError(args.map((a) => (a.endsWith('.json') || a === 'hello.txt' || a === 'x.img' ? at(a) : a)));
     expect(r.code).toBe(args[0] === 'layout' && args[1] === 'check' && args[2] !== 'x' ? 4 : 2);
     expect(r.line).toContain(`(hint: ${suggestion}`);
   });
