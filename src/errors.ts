@@ -43,6 +43,8 @@ export interface ErrorData {
   offset?: number;
   expected?: string | number;
   actual?: string | number;
+  /** The names `actual` could have been (a table or a layout's kinds), so a front end can say which is closest. */
+  choices?: readonly string[];
   [key: string]: unknown;
 }
 

@@ -14,6 +14,7 @@ import { ROMIMAGE_MACROS, formatSetupAsm } from '../src/formats/romimage/script-
 import { parseScript, scriptCommands } from '../src/formats/romimage/script.js';
 import { assembleCacheTail, assembleCommand, assembleCopyAndJump } from '../src/formats/romimage/sh-code.js';
 import { FIXTURES, hasTool, tempDir } from './helpers.js';
+import { skipUnless } from './skip.js';
 
 const DIR = join(FIXTURES, 'asm');
 const vectors = JSON.parse(readFileSync(join(DIR, 'vectors.json'), 'utf8')) as { files: Record<string, Partial<Record<Endian, string>>> };
@@ -221,7 +222,7 @@ describe('romimage records match binutils (through equivalent gas macros)', () =
     expect(readFileSync(join(DIR, 'romimage-macros.inc'), 'utf8')).toBe(ROMIMAGE_MACROS);
   });
 
-  it.skipIf(!hasTool('sh4-linux-gnu-as'))('the emitted gas source assembles to the encoder\'s bytes (live, both byte orders)', () => {
+  it.skipIf(skipUnless(hasTool('sh4-linux-gnu-as'), 'asm', 'sh4-linux-gnu-as not found (apt-get install binutils-sh4-linux-gnu)'))('the emitted gas source assembles to the encoder\'s bytes (live, both byte orders)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'setup.S'), formatSetupAsm(records, { icbiAddress: 0xa8000000 }, 'records.txt'));
     for (const endian of ['little', 'big'] as const) {

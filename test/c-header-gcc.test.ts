@@ -9,9 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const haveGcc = hasTool('gcc');
-if (!haveGcc) console.warn('c-header gcc test SKIPPED: gcc not found (apt-get install gcc)');
+if (!haveGcc) skipped('c-header gcc', 'gcc not found (apt-get install gcc)');
 
 const LAYOUT = join(FIXTURES, 'layouts', 'layout-sound.json');
 

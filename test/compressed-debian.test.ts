@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decompress, findLinuxBanner, findPayloads } from '../src/index.js';
 import { debianAmd64BzImage, debianArmmpZImage } from './debian-files.js';
 import { hasTool } from './helpers.js';
+import { skipTest, skipUnless } from './skip.js';
 
 const le32 = (b: Uint8Array, at: number) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).readUInt32LE(at);
 const LIMITS = { maxOutputBytes: 256 << 20 };
@@ -28,10 +29,10 @@ function bannerIn(image: Buffer): string | undefined {
   return undefined;
 }
 
-describe.skipIf(!hasTool('xz'))('compressed payloads of the Debian 12 kernels', () => {
+describe.skipIf(skipUnless(hasTool('xz'), 'compressed-debian', 'xz not found (apt-get install xz-utils)'))('compressed payloads of the Debian 12 kernels', () => {
   it('armmp zImage: the xz stream behind the decoy, its size from the size tag, the banner', async (ctx) => {
     const path = await debianArmmpZImage();
-    if (typeof path !== 'string') return ctx.skip(path.skip);
+    if (typeof path !== 'string') return skipTest(ctx, 'compressed-debian', path.skip);
     const bytes = new Uint8Array(readFileSync(path));
     // The size tag (§1.2): table offset at 0x38, tag "KLSZ" at +4, size_ptr at +8; the payload ends at size_ptr.
     const table = le32(bytes, 0x38);
@@ -61,7 +62,7 @@ describe.skipIf(!hasTool('xz'))('compressed payloads of the Debian 12 kernels', 
 
   it('amd64 bzImage: the xz payload at (setup_sects + 1) * 512 + payload_offset, the banner', async (ctx) => {
     const path = await debianAmd64BzImage();
-    if (typeof path !== 'string') return ctx.skip(path.skip);
+    if (typeof path !== 'string') return skipTest(ctx, 'compressed-debian', path.skip);
     const bytes = new Uint8Array(readFileSync(path));
     // §2.3: setup_sects at 0x1F1 (0 means 4), payload_offset/length at 0x248/0x24C from the protected-mode code.
     const setupSects = bytes[0x1f1] || 4;

@@ -15,6 +15,7 @@ import { writeCpio } from '../src/formats/cpio/write.js';
 import { FORMATS, PROBE_BYTES, probeFormat } from '../src/formats/registry.js';
 import { gzipSync } from 'node:zlib';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
+import { skipUnless } from './skip.js';
 
 const CPIO = join(FIXTURES, 'cpio');
 const golden = (name: string) => new Uint8Array(readFileSync(join(CPIO, name)));
@@ -428,7 +429,7 @@ function rawArchive(firstName: string, opts: { symlinkTo?: string } = {}, ...mor
   return concatBytes(parts);
 }
 
-describe.skipIf(!hasTool('cpio') || !hasTool('bsdcpio'))(`GNU cpio and bsdcpio${hasTool('cpio') && hasTool('bsdcpio') ? '' : ' (skipped: apt-get install cpio libarchive-tools)'}`, () => {
+describe.skipIf(skipUnless(hasTool('cpio') && hasTool('bsdcpio'), 'cpio', 'GNU cpio or bsdcpio not found (apt-get install cpio libarchive-tools)'))(`GNU cpio and bsdcpio${hasTool('cpio') && hasTool('bsdcpio') ? '' : ' (skipped: apt-get install cpio libarchive-tools)'}`, () => {
   const lines = (out: Buffer) => out.toString().split('\n').filter(Boolean);
   const ours = join(dir, 'ours.cpio');
   const list = readFileSync(join(CPIO, 'sample.list'), 'utf8').replace(/^nod .*\n/gm, '').replace(/^(pipe|sock) .*\n/gm, '');

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARCH, COMP, OS, TYPE } from '../src/index.js';
 import { REAL_TOOLS_DIR, hasTool, maskOffsets, runOurs, runReal, tempDir, type Run } from './helpers.js';
+import { skipped } from './skip.js';
 
 const haveTools = hasTool(join(REAL_TOOLS_DIR, 'mkimage')) && hasTool(join(REAL_TOOLS_DIR, 'dumpimage'));
 if (!haveTools) {
-  console.warn(`differential suite SKIPPED: U-Boot's mkimage/dumpimage not found in ${REAL_TOOLS_DIR} (apt-get install u-boot-tools)`);
+  skipped('differential', `U-Boot's mkimage/dumpimage not found in ${REAL_TOOLS_DIR} (apt-get install u-boot-tools)`);
 }
 
 type Tool = 'mkimage' | 'dumpimage';

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { debianAmd64BzImage } from './debian-files.js';
 import { fixture, runOurs, tempDir } from './helpers.js';
+import { skipTest } from './skip.js';
 
 const dir = tempDir('uimg-inspect-cli-');
 const f = (name: string) => fixture(`inspect/${name}`);
@@ -111,7 +112,7 @@ describe('uimg inspect', () => {
 
   it('--timeout: a file that takes longer is a one-line TIMED_OUT error naming the file and the flag, exit 4', async (ctx) => {
     const path = await debianAmd64BzImage();
-    if (typeof path !== 'string') return ctx.skip(path.skip);
+    if (typeof path !== 'string') return skipTest(ctx, 'inspect-cli', path.skip);
     const r = uimg(['--timeout', '0.001', path]);
     expect(r.status).toBe(4);
     expect(r.stderr.toString()).toBe(`uimg: ${path}: inspection did not finish within --timeout 0.001 s (hint: raise --timeout, or use --headers-only, which reads a few KiB)\n`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { debianAmd64BzImage, debianArm64Image, debianArmmpZImage, debianVexpressDtb } from './debian-files.js';
 import { BIN, hasTool, tempDir } from './helpers.js';
+import { skipTest } from './skip.js';
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
@@ -68,7 +69,7 @@ describe('inspect on Debian 12 kernels', () => {
   }, 240_000);
 
   it('armhf armmp zImage (xz): header, size tag, payload offset, decompressed size and banner', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const b = readFileSync(paths.armmp!);
     const table = b.readUInt32LE(0x38);
     const sizePtr = b.readUInt32LE(table + 8);
@@ -101,7 +102,7 @@ describe('inspect on Debian 12 kernels', () => {
   });
 
   it('arm64 Image: header fields and banner', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const b = readFileSync(paths.arm64!);
     const r = out.arm64!.root;
     expect(r.format).toBe('image-arm64');
@@ -115,7 +116,7 @@ describe('inspect on Debian 12 kernels', () => {
   });
 
   it('amd64 bzImage (xz): setup header, version string, payload and its ELF', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const b = readFileSync(paths.amd64!);
     const pm = ((b[0x1f1]! || 4) + 1) * 512;
     const versionAt = b.readUInt16LE(0x20e) + 0x200;
@@ -140,7 +141,7 @@ describe('inspect on Debian 12 kernels', () => {
   });
 
   it('a uImage made from the armhf zImage shows the header, then the zImage, then its payload', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const u = readFileSync(paths.uimage!);
     const z = readFileSync(paths.armmp!);
     const r = out.uimage!.root;
@@ -162,7 +163,7 @@ describe('inspect on Debian 12 kernels', () => {
   });
 
   it('an Image.gz made from the arm64 Image: ISIZE, then the Image inside', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const gz = readFileSync(paths.imagegz!);
     const r = out.imagegz!.root;
     expect(r).toMatchObject({ format: 'gzip', fields: { uncompressedSize: gz.readUInt32LE(gz.length - 4), decompressedSize: readFileSync(paths.arm64!).length } });
@@ -175,7 +176,7 @@ describe('inspect on Debian 12 kernels', () => {
   });
 
   it('a zImage with an appended DTB: the DTB at end - start, read as a device tree', (ctx) => {
-    if (skip) return ctx.skip(skip);
+    if (skip) return skipTest(ctx, 'inspect-debian', skip);
     const z = readFileSync(paths.armmp!);
     const dtb = readFileSync(paths.dtb!);
     const r = out.zdtb!.root;

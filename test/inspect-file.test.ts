@@ -11,6 +11,7 @@ import { fromBytes } from '../src/bytes/source.js';
 import { inspect, type InspectNode } from '../src/inspect/inspect.js';
 import { debianAmd64BzImage, debianArm64Image, debianArmmpZImage, debianVexpressDtb } from './debian-files.js';
 import { FIXTURES, hasTool } from './helpers.js';
+import { skipTest, skipUnless } from './skip.js';
 
 /** What file(1) says for each of our formats. */
 const FILE_SAYS: Record<string, RegExp> = {
@@ -44,7 +45,7 @@ function agree(says: string, node: InspectNode): void {
 
 const fileSays = (path: string) => spawnSync('file', ['-b', path]).stdout.toString().trim();
 
-describe.skipIf(!hasTool('file'))(`format recognition agrees with file(1)${hasTool('file') ? '' : ' (skipped: file is not installed)'}`, () => {
+describe.skipIf(skipUnless(hasTool('file'), 'inspect-file', 'file(1) not found (apt-get install file)'))(`format recognition agrees with file(1)${hasTool('file') ? '' : ' (skipped: file is not installed)'}`, () => {
   const dir = join(FIXTURES, 'inspect');
   it.each(readdirSync(dir).filter((n) => /\.(bin|img|dtb|elf|gz)$/.test(n)))('%s', async (name) => {
     const path = join(dir, name);
@@ -57,7 +58,7 @@ describe.skipIf(!hasTool('file'))(`format recognition agrees with file(1)${hasTo
   it.each([['armmp zImage', debianArmmpZImage], ['arm64 Image', debianArm64Image], ['amd64 bzImage', debianAmd64BzImage], ['vexpress DTB', debianVexpressDtb]] as const)(
     'Debian %s', async (_, get, ctx) => {
       const path = await get();
-      if (typeof path !== 'string') return ctx.skip(path.skip);
+      if (typeof path !== 'string') return skipTest(ctx, 'inspect-file', path.skip);
       const { root } = await inspect(fromBytes(new Uint8Array(readFileSync(path))));
       const says = fileSays(path);
       expect(says).toMatch(FILE_SAYS[root.format]!);

@@ -14,6 +14,7 @@ import { inspect, type InspectOptions } from '../src/inspect/inspect.js';
 import { allFindings } from '../src/inspect/present.js';
 import { debianAmd64BzImage, debianArm64Image, debianArmmpZImage } from './debian-files.js';
 import { FIXTURES } from './helpers.js';
+import { skipTest } from './skip.js';
 
 const HANG = 20_000;
 
@@ -62,7 +63,7 @@ describe('damaged Debian kernels', () => {
   const kernels = { armmp: debianArmmpZImage, arm64: debianArm64Image, amd64: debianAmd64BzImage };
   it.each(Object.keys(kernels))('%s: truncations and flips through the headers and around the payload', async (name, ctx) => {
     const path = await kernels[name as keyof typeof kernels]();
-    if (typeof path !== 'string') return ctx.skip(path.skip);
+    if (typeof path !== 'string') return skipTest(ctx, 'inspect-fuzz', path.skip);
     const b = new Uint8Array(readFileSync(path));
     // Where the interesting structure lies: the headers, the zImage table and payload start, the payload's end.
     const spots = [0, 0x24, 0x2c, 0x38, 0x1f1, 0x206, 0x248, 0x24c, 0xd4f0, 0xd4f8, 0xe6a5, 0x52cc, b.length - 4, b.length - 100];
@@ -84,7 +85,7 @@ describe('damage the audit found unreported', () => {
     ['amd64', 0x52cc, 'malformed', 'is not a compressed stream'],
   ] as const)('%s flipped at %i: %s', async (name, at, rule, text, ctx) => {
     const path = await (name === 'armmp' ? debianArmmpZImage : debianAmd64BzImage)();
-    if (typeof path !== 'string') return ctx.skip(path.skip);
+    if (typeof path !== 'string') return skipTest(ctx, 'inspect-fuzz', path.skip);
     const report = await inspect(fromBytes(flipped(new Uint8Array(readFileSync(path)), at, 0xff)));
     const found = allFindings(report.root);
     expect(found.map((x) => x.rule)).toContain(rule);
@@ -126,7 +127,7 @@ describe('header-only inspection reads what it needs, whatever the size', () => 
   it('reads a few hundred KiB of the 5 MB Debian zImage and of the 33 MB arm64 Image', async (ctx) => {
     for (const get of [debianArmmpZImage, debianArm64Image]) {
       const path = await get();
-      if (typeof path !== 'string') return ctx.skip(path.skip);
+      if (typeof path !== 'string') return skipTest(ctx, 'inspect-fuzz', path.skip);
       const b = new Uint8Array(readFileSync(path));
       const src = virtualSource(b, b.length);
       await inspect(src);

@@ -15,6 +15,7 @@ import { checkSegments, locateHole, type Segment } from '../src/kexec/segments.j
 import { kexecUImageRefusal } from '../src/kexec/uimage.js';
 import { debianArm64Image, debianArmmpZImage, debianVexpressDtb } from './debian-files.js';
 import { FIXTURES, hasTool, runOurs, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const GOLDEN = join(FIXTURES, 'kexec');
 const UPDATE = process.env.UIMG_UPDATE_GOLDENS === '1';
@@ -351,7 +352,7 @@ describe('kexec plan findings: each fires, and stays quiet on a sound plan', () 
 describe('kexec plan on the real Debian kernels', async () => {
   const [armmp, arm64, dtb] = await Promise.all([debianArmmpZImage(), debianArm64Image(), debianVexpressDtb()]);
   const skip = [armmp, arm64, dtb].find((f): f is { skip: string } => typeof f === 'object');
-  if (skip) console.log(`[kexec plan] SKIPPED the Debian kernels: ${skip.skip}`);
+  if (skip) skipped('kexec plan', `the Debian kernels: ${skip.skip}`);
 
   it.skipIf(skip !== undefined)('armmp zImage: the size tag, TEXT_OFFSET 0x208000, and the initrd the decompressor runs over', async () => {
     const dir = tempDir('uimg-plan-');

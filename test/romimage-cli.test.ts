@@ -155,7 +155,7 @@ describe('romimage arm / arm64', () => {
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000000', '--dtb-address', '0x40000004'], 2, /not 8-byte aligned/],
     [['arm', '--zimage', ZIMAGE_ARM, '--ram-base', '0x40000001', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000001 is not 4-byte aligned \(hint: the zImage is entered/],
     [['arm64', '--zimage', IMAGE_ARM64, '--ram-base', '0x40000800', '--dtb', DTB], 2, /^uimg: --ram-base 0x40000800 is not 4 KiB aligned/],
-    [['arm', '--zimage', ZIMAGE_ARM], 2, /Missing required argument: ram-base/],
+    [['arm', '--zimage', ZIMAGE_ARM], 2, /^uimg: romimage arm: --ram-base is missing \(hint: see 'uimg romimage arm --help'\)$/m],
   ])('%j: exit %i, no output file', (args, status, message) => {
     const r = uimg('romimage', ...args, '-o', 'bad.rom');
     expect(r.status).toBe(status);

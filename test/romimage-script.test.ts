@@ -8,6 +8,7 @@ import { UimgError } from '../src/errors.js';
 import { formatRomimageHeader } from '../src/formats/romimage/script-asm.js';
 import { formatScript, parseScript, scriptCommands } from '../src/formats/romimage/script.js';
 import { FIXTURES, hasTool, tempDir } from './helpers.js';
+import { skipUnless } from './skip.js';
 
 const KFR2R09 = readFileSync(join(FIXTURES, 'romimage/kfr2r09-partner-jet-setup.txt'), 'utf8');
 const ECOVEC24 = readFileSync(join(FIXTURES, 'romimage/ecovec24-partner-jet-setup.txt'), 'utf8');
@@ -114,7 +115,7 @@ describe('romimage.h', () => {
     expect(formatRomimageHeader(parseScript('ED 1, 2\n'), {}, 'x')).not.toContain('icbi');
   });
 
-  it.skipIf(!hasTool('cpp') || !hasTool('sh4-linux-gnu-as'))('goes through cpp and gas as head.S includes it (live)', () => {
+  it.skipIf(skipUnless(hasTool('cpp') && hasTool('sh4-linux-gnu-as'), 'romimage-script', 'cpp or sh4-linux-gnu-as not found (apt-get install cpp binutils-sh4-linux-gnu)'))('goes through cpp and gas as head.S includes it (live)', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'asm'));
     // The kernel's asm/romimage-macros.h is GPL and not committed; our macros behave the same (test/asm.test.ts).

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvImage, envHeaderSize, envTextToData } from '../src/formats/uboot-env/env.js';
 import { hasTool, runOurs, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const MKENVIMAGE = process.env.UIMG_REAL_TOOLS_DIR ? join(process.env.UIMG_REAL_TOOLS_DIR, 'mkenvimage') : 'mkenvimage';
 const haveTool = hasTool(MKENVIMAGE);
-if (!haveTool) console.warn(`uboot-env differential SKIPPED: ${MKENVIMAGE} not found (apt-get install u-boot-tools)`);
+if (!haveTool) skipped('uboot-env differential', `${MKENVIMAGE} not found (apt-get install u-boot-tools)`);
 
 function generator(seed: number) {
   let s = seed;

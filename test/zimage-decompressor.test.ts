@@ -8,6 +8,7 @@ import { fromBytes } from '../src/bytes/source.js';
 import { armDecompression } from '../src/formats/zimage-arm/decompressor.js';
 import { readArmZImage, type ZImageArm } from '../src/formats/zimage-arm/zimage-arm.js';
 import { debianArmmpZImage } from './debian-files.js';
+import { skipTest } from './skip.js';
 
 /** A 1 MiB zImage whose kernel is 4 MiB of text and data and 256 KiB of BSS. */
 const zimage = (over: Partial<ZImageArm['kernelSize']> = {}, appendedDtb?: number) => ({
@@ -72,8 +73,7 @@ describe('armDecompression: the ARM decompressor\'s writes', () => {
   it('Debian armmp (TEXT_OFFSET 0x208000) at the classic 0x80008000: it moves past the 20 MB kernel', async (ctx) => {
     const path = await debianArmmpZImage();
     if (typeof path === 'object') {
-      console.log(`[zimage-decompressor] SKIPPED: ${path.skip}`);
-      ctx.skip();
+      skipTest(ctx, 'zimage-decompressor', path.skip);
       return;
     }
     const { zimage: z } = await readArmZImage(fromBytes(new Uint8Array(readFileSync(path))));

@@ -5,11 +5,16 @@ import { fileSource, type FileSource } from '../node/file.js';
 export interface Stdio {
   stdout(data: string | Uint8Array): void;
   stderr(data: string | Uint8Array): void;
+  /** Set when stderr is a terminal: its width (and a clock, which tests replace), for progress bars. */
+  readonly terminal?: { columns: number; now?: () => number } | undefined;
 }
 
 export const processStdio: Stdio = {
   stdout: (d) => process.stdout.write(d),
   stderr: (d) => process.stderr.write(d),
+  get terminal() {
+    return process.stderr.isTTY ? { columns: process.stderr.columns || 80 } : undefined;
+  },
 };
 
 /** A CLI finished early with this exit code (its messages are already printed). */

@@ -36,13 +36,14 @@ class Reader {
     return { line, column: col };
   }
 
-  fail(path: Path, expected: string, actual: unknown, hint?: string): never {
+  /** `choices`: the names the value could have been, in the error's data (the CLI says which one is closest). */
+  fail(path: Path, expected: string, actual: unknown, hint?: string, choices?: readonly string[]): never {
     const at = this.position(path) ?? (path.length ? this.position(path.slice(0, -1)) : undefined);
     const where = at ? `${this.file}:${at.line}:${at.column}` : this.file;
     const field = pathText(path) || '(top level)';
     const found = actual === undefined ? 'nothing' : clip(JSON.stringify(actual) ?? String(actual));
     throw new UimgError('BAD_LAYOUT', `${where}: ${field}: expected ${expected}, found ${found}`,
-      { file: this.file, field, expected, actual: found, ...(at ? { line: at.line, column: at.column } : {}) }, hint);
+      { file: this.file, field, expected, actual: found, ...(at ? { line: at.line, column: at.column } : {}), ...(choices ? { choices } : {}) }, hint);
   }
 
   /** Record where a field is, so findings about it can point there too. */
@@ -55,7 +56,7 @@ class Reader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'an object', value);
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!allowed.includes(key)) this.fail([...path, key], `one of the fields ${allowed.join(', ')}`, key, 'check the spelling');
+      if (!allowed.includes(key)) this.fail([...path, key], `one of the fields ${allowed.join(', ')}`, key, 'check the spelling', allowed);
     }
     return record;
   }
@@ -89,7 +90,7 @@ class Reader {
   choice<T extends string>(record: Record<string, unknown>, key: string, path: Path, choices: readonly T[], optional = false): T | undefined {
     const value = record[key];
     if (value === undefined && optional) return undefined;
-    if (!choices.includes(value as T)) this.fail([...path, key], `one of ${choices.join(', ')}`, value);
+    if (!choices.includes(value as T)) this.fail([...path, key], `one of ${choices.join(', ')}`, value, undefined, choices);
     this.note([...path, key]);
     return value as T;
   }

@@ -12,6 +12,7 @@ import { runQemu } from './qemu.js';
 import { debianArmmpZImage } from '../debian-files.js';
 import { hasTool, runOurs } from '../helpers.js';
 import { gzipSync } from 'node:zlib';
+import { skipped } from '../skip.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const QEMU = 'qemu-system-arm';
@@ -23,7 +24,7 @@ const missing = [QEMU, 'arm-none-eabi-as', 'arm-none-eabi-ld'].filter((c) => !ha
 const kernel = await debianArmmpZImage();
 const skip = missing.length > 0 ? `missing ${missing.join(', ')} (apt-get install qemu-system-arm binutils-arm-none-eabi)`
   : typeof kernel === 'object' ? kernel.skip : undefined;
-if (skip) console.log(`[initramfs-qemu] SKIPPED: ${skip}`);
+if (skip) skipped('initramfs-qemu', skip);
 
 function boot(dir: string, initrd: string) {
   return runQemu({

@@ -19,6 +19,7 @@ import { debianArmhfRoot, neededLibraries } from '../debian-armhf.js';
 import { debianArmmpZImage } from '../debian-files.js';
 import { hasTool, runOurs } from '../helpers.js';
 import { runQemu } from './qemu.js';
+import { skipped } from '../skip.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const QEMU = 'qemu-system-arm';
@@ -33,7 +34,7 @@ const kernel = missing.length ? undefined : await debianArmmpZImage();
 const root = missing.length || typeof kernel !== 'string' ? undefined : await debianArmhfRoot();
 const skip = missing.length ? `missing ${missing.join(', ')} (apt-get install qemu-system-arm binutils-arm-none-eabi)`
   : typeof kernel === 'object' ? kernel.skip : typeof root === 'object' ? root.skip : undefined;
-if (skip) console.log(`[kexec-qemu] SKIPPED: ${skip}`);
+if (skip) skipped('kexec-qemu', skip);
 
 /** Stage 1's /init: print kexec-tools' plan with and without --image-size, then boot kernel 2 with it. */
 function stage1Init(imageSize: number): string {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianArm64Image, debianArmmpZImage } from '../debian-files.js';
 import { hasTool, runOurs, tempDir } from '../helpers.js';
 import { runQemu } from './qemu.js';
+import { skipTest, skipped } from '../skip.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const R2D_FLASH = 16 * 1024 * 1024; // QEMU's r2d flash must be exactly 16 MiB
@@ -27,7 +28,7 @@ function uimg(args: string[], cwd: string): string {
 
 function skipNote(suite: string, missing: string[]): string {
   if (missing.length === 0) return '';
-  console.log(`[romimage-qemu] ${suite} SKIPPED: missing ${missing.join(', ')}`);
+  skipped(`romimage-qemu ${suite}`, `missing ${missing.join(', ')}`);
   return ` (skipped: missing ${missing.join(', ')})`;
 }
 
@@ -118,7 +119,7 @@ for (const arch of ['arm', 'arm64'] as const) {
       dir = tempDir(`uimg-romimage-${arch}-`);
       const k = await (arch === 'arm' ? debianArmmpZImage() : debianArm64Image());
       if (typeof k === 'string') kernel = k;
-      else console.log(`[romimage-qemu] ${arch} kernel SKIPPED: ${k.skip}`);
+      else skipped(`romimage-qemu ${arch} kernel`, k.skip);
     }, 300_000);
     afterAll(() => rmSync(dir, { recursive: true, force: true })); // the ROMs are as big as the kernels
 
@@ -127,7 +128,7 @@ for (const arch of ['arm', 'arm64'] as const) {
     });
 
     it('QEMU\'s DTB at the RAM base: the tool places the kernel clear of it, and Linux starts', async (ctx) => {
-      if (!kernel) return ctx.skip();
+      if (!kernel) return skipTest(ctx, 'romimage-qemu', 'the kernel could not be fetched');
       const map = uimg([arch, '--zimage', kernel, '--ram-base', '0x40000000', '--dtb-address', '0x40000000', '-o', 'rom.bin'], dir);
       expect(map).toContain(arch === 'arm' ? 'entry: 0x42000000 (zImage start), r0=0x00000000 r1=0xffffffff r2=0x40000000'
         : 'entry: 0x40200000 (Image start), x0=0x40000000');
@@ -137,7 +138,7 @@ for (const arch of ['arm', 'arm64'] as const) {
     }, 120_000);
 
     it('a DTB embedded in the ROM is copied and handed over', async (ctx) => {
-      if (!kernel) return ctx.skip();
+      if (!kernel) return skipTest(ctx, 'romimage-qemu', 'the kernel could not be fetched');
       const dtb = patchedVirtDtb(arch, dir, 'uimg,rom-dtb-ok!');
       const map = uimg([arch, '--zimage', kernel, '--ram-base', '0x40000000', '--dtb', dtb, '-o', 'rom-dtb.bin'], dir);
       expect(map).toMatch(/copied +DTB/);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQemu, type QemuResult } from './qemu.js';
 import { debianArmmpZImage } from '../debian-files.js';
 import { hasTool } from '../helpers.js';
+import { skipTest, skipped } from '../skip.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -35,7 +36,7 @@ const missing = [
   ...(existsSync(UBOOT) ? [] : [UBOOT]),
 ];
 if (missing.length > 0) {
-  console.log(`[uboot-qemu] SKIPPED: missing ${missing.join(', ')} (apt-get install qemu-system-arm u-boot-qemu u-boot-tools binutils-arm-none-eabi)`);
+  skipped('uboot-qemu', `missing ${missing.join(', ')} (apt-get install qemu-system-arm u-boot-qemu u-boot-tools binutils-arm-none-eabi)`);
 }
 
 interface RunOptions {
@@ -167,7 +168,7 @@ describe.skipIf(missing.length > 0)(
 
     it('(d) real Linux (Debian 12 armmp zImage) starts from our uImage', async (ctx) => {
       const zImage = await debianArmmpZImage();
-      if (typeof zImage !== 'string') return ctx.skip(zImage.skip);
+      if (typeof zImage !== 'string') return skipTest(ctx, 'uboot-qemu', zImage.skip);
       mkimage(
         ['-A', 'arm', '-O', 'linux', '-T', 'kernel', '-C', 'none', '-a', '0x40008000', '-e', '0x40008000',
           '-n', 'linux-armmp', '-d', zImage, 'linux.uimg'],

@@ -5,6 +5,7 @@ import { fromBytes, type ByteSource } from '../../bytes/source.js';
 import { UimgError, isUimgError, type ErrorCode } from '../../errors.js';
 import { atomicFileSink, fileSource, type AtomicFileSink } from '../../node/file.js';
 import { parseByteCount } from '../../numbers.js';
+import { didYouMean } from '../suggest.js';
 import { strerror, type Stdio } from '../system.js';
 
 /** Exit codes (documented in the README). */
@@ -21,6 +22,9 @@ export const EXIT = {
 } as const;
 
 export const JSON_SCHEMA_VERSION = 1;
+
+/** -q/--quiet, as every command that prints on success takes it: nothing on stdout, no progress bar. */
+export const QUIET_OPTION = { alias: 'q', type: 'boolean', default: false, describe: 'print nothing on success (no summary, no progress bar)' } as const;
 
 /** How '-' (stdin/stdout) reaches the commands: yargs drops a lone '-' from positionals, so it is renamed first. */
 export const STDIO_PATH = '\0stdio';
@@ -62,6 +66,8 @@ export interface Context {
   readStdin(): Promise<Uint8Array>;
   /** Every input file read so far, by `dev:ino`, so that no output replaces one. */
   inputs: Map<string, string>;
+  /** --json was given: stdout carries the JSON report, so no data may go there. */
+  json?: boolean;
 }
 
 /** Wraps a command so its errors are reported and its exit code kept (index.ts makes it; nested commands use it). */
@@ -94,12 +100,20 @@ export async function noteInput(ctx: Context, path: string, opts: { allowEmpty?:
   return st.size;
 }
 
-/** Remember files a library reads by itself (the files of a cpio list), so that no output replaces one either. */
-export async function rememberInputs(ctx: Context, paths: readonly string[]): Promise<void> {
+/**
+ * Remember files a library reads by itself (the files of a cpio list), so that no output replaces one either.
+ * Returns their total size (for a progress bar).
+ */
+export async function rememberInputs(ctx: Context, paths: readonly string[]): Promise<number> {
+  let total = 0;
   for (const path of paths) {
     const st = await stat(path).catch(() => undefined);
-    if (st?.isFile()) ctx.inputs.set(inodeKey(st), path);
+    if (st?.isFile()) {
+      ctx.inputs.set(inodeKey(st), path);
+      total += st.size;
+    }
   }
+  return total;
 }
 
 const emptyInput = (file: string) =>
@@ -134,6 +148,12 @@ export interface OutputOptions {
  */
 export async function openSink(ctx: Context, path: string, opts: OutputOptions = {}): Promise<AtomicFileSink> {
   if (path === STDIO_PATH) {
+    if (ctx.json) {
+      // The data and the report would be one stream that no reader can take apart.
+      const flag = opts.flag ?? 'output';
+      throw new UimgError('USAGE', `--${flag} - and --json both write to stdout: the data would be mixed with the report`,
+        { field: flag, actual: '-' }, `write the data to a file (--${flag} FILE), or drop --json`);
+    }
     return {
       write: async (c) => ctx.io.stdout(c.slice()),
       commit: async () => undefined,
@@ -217,6 +237,15 @@ export async function openOutputDir(path: string, flag: string): Promise<{ disca
 export const writeWhole = (ctx: Context, path: string, bytes: Uint8Array, opts: OutputOptions = {}): Promise<void> =>
   withOutputs(ctx, [{ path, ...opts }], async ([sink]) => sink!.write(bytes));
 
+/**
+ * The one line a command that wrote files ends with, on stdout: nothing with --quiet or --json (the JSON says it),
+ * nor when an output is stdout itself (the data is there).
+ */
+export function summary(ctx: Context, a: { quiet?: boolean; json?: boolean }, outputs: readonly string[], text: string): void {
+  if (a.quiet || a.json || outputs.some((o) => o === STDIO_PATH || o === '-')) return;
+  ctx.io.stdout(oneLine(text) + '\n');
+}
+
 export function printJson(ctx: Context, value: object): void {
   ctx.io.stdout(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2) + '\n');
 }
@@ -229,12 +258,48 @@ function asUimgError(e: unknown): UimgError {
   return new UimgError('INTERNAL', `internal error: ${strerror(e)}`, {}, 'this is a bug in uimg: please report it with the command line');
 }
 
+/**
+ * An error that names the value it refused and the names it could have been (`data.choices`: a table name, a layout
+ * field or kind) gets the closest one in its hint, whatever command or library raised it.
+ */
+function withSuggestion(err: UimgError): UimgError {
+  const { actual, choices } = err.data;
+  if (typeof actual !== 'string' || !Array.isArray(choices) || err.hint?.startsWith('did you mean')) return err;
+  const suggestion = didYouMean(actual.replace(/^"(.*)"$/, '$1'), choices.map(String));
+  if (!suggestion) return err;
+  return new UimgError(err.code, err.message, err.data, err.hint ? `${suggestion} ${err.hint}` : suggestion);
+}
+
 /** Print an error as one line (or JSON) and give its exit code. */
 export function reportError(ctx: Context, e: unknown, json: boolean): number {
-  const err = asUimgError(e);
+  const err = withSuggestion(asUimgError(e));
   if (json) printJson(ctx, { ok: false, error: err.toJSON() });
   else ctx.io.stderr(`uimg: ${oneLine(err.describe())}\n`);
   return exitCodeFor(err);
+}
+
+/**
+ * Every file of a multi-file command (list, verify, inspect), each on its own: a file that cannot be read or is not
+ * what the command reads is reported about that file (one stderr line, or `{file, error}` in --json through
+ * `failed`), and the next goes on. Returns the worst exit code.
+ */
+export async function eachFile(ctx: Context, paths: readonly string[], json: boolean, use: (path: string, file: string) => Promise<number>,
+  failed: (file: string, error: UimgError) => void): Promise<number> {
+  let code: number = EXIT.OK;
+  for (const path of paths) {
+    const file = displayPath(path);
+    try {
+      code = Math.max(code, await use(path, file));
+    } catch (e) {
+      const err = withSuggestion(asUimgError(e));
+      if (err.code === 'INTERNAL') throw e;
+      const named = err.data.file === undefined ? err.withFile(file) : err;
+      code = Math.max(code, exitCodeFor(named));
+      if (json) failed(file, named);
+      else ctx.io.stderr(`uimg: ${oneLine(named.describe())}\n`);
+    }
+  }
+  return code;
 }
 
 /** Messages are one line, whatever a value or a library put in them. */

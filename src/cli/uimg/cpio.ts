@@ -8,7 +8,8 @@ import { FILE_TYPES, S_IFMT } from '../../formats/cpio/newc.js';
 import { readCpio, type CpioEntry } from '../../formats/cpio/read.js';
 import { writeCpio } from '../../formats/cpio/write.js';
 import { cpioSpecsFromDirectory, extractCpio, hostFileOpener } from '../../node/cpio.js';
-import { type Context, EXIT, STDIO_PATH, badFlagValue, displayPath, ioError, openOutputDir, openSink, openSource, printJson, readWhole, rememberInputs } from './common.js';
+import { countedSink, countedSource, startProgress } from '../progress.js';
+import { QUIET_OPTION, type Context, EXIT, STDIO_PATH, badFlagValue, displayPath, ioError, openOutputDir, openSink, openSource, printJson, readWhole, rememberInputs, summary } from './common.js';
 
 /** gen_init_cpio lists are hand-written or generated lines; a larger file is not one. */
 const LIST_FILE_LIMIT = 16 << 20;
@@ -44,7 +45,7 @@ export function cpioBuilder(y: Argv): Argv<CpioArgs> {
     .option('mtime', { type: 'string', describe: 'one mtime for every entry, seconds (default SOURCE_DATE_EPOCH; else files keep theirs, others get now)' })
     .option('owner', { type: 'string', describe: 'UID:GID for every entry, e.g. 0:0' })
     .option('json', { type: 'boolean', default: false })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<CpioArgs>;
+    .option('quiet', QUIET_OPTION) as unknown as Argv<CpioArgs>;
 }
 
 /** A timestamp cpio can store (32 bits unsigned), from --mtime or SOURCE_DATE_EPOCH. */
@@ -100,11 +101,13 @@ async function writeArchive(ctx: Context, a: CpioArgs, output: string): Promise<
     throw new UimgError('EMPTY_INPUT', `${from}: no entries to archive`, { file: from, expected: 'at least one entry', actual: 0 },
       'an initramfs needs at least /init (or a program rdinit= names)');
   }
-  await rememberInputs(ctx, specs.flatMap((spec) => (spec.kind === 'file' ? [spec.location] : [])));
+  const dataSize = await rememberInputs(ctx, specs.flatMap((spec) => (spec.kind === 'file' ? [spec.location] : [])));
   const open = hostFileOpener(fixed === undefined);
   const sink = await openSink(ctx, output);
   let written;
   let compressed = 0;
+  // The bar follows the archive being written (file data plus headers), against the file data it holds.
+  const progress = startProgress(ctx.io, `cpio ${displayPath(output)}`, dataSize, a.quiet);
   try {
     const counting = { write: async (c: Uint8Array) => { compressed += c.length; await sink.write(c); } };
     const gz = a.gzip ? gzipSink(counting) : undefined;
@@ -114,10 +117,11 @@ async function writeArchive(ctx: Context, a: CpioArgs, output: string): Promise<
       } catch (e) {
         throw ioError(e, spec.location, `read (for ${spec.name})`);
       }
-    }, gz ?? sink, { format: a.crc ? 'crc' : 'newc', mtime: fixed ?? Math.floor(Date.now() / 1000), ...(owner ? { owner } : {}) });
+    }, countedSink(gz ?? sink, progress), { format: a.crc ? 'crc' : 'newc', mtime: fixed ?? Math.floor(Date.now() / 1000), ...(owner ? { owner } : {}) });
     await gz?.finish();
     await sink.commit();
   } finally {
+    progress.done();
     await sink.abort();
   }
   const summary = { file: displayPath(output), entries: written.entries, size: written.size, ...(a.gzip ? { gzipSize: compressed } : {}) };
@@ -159,7 +163,8 @@ async function listArchive(ctx: Context, path: string, json: boolean): Promise<n
   const file = displayPath(path);
   const src = await openSource(ctx, path);
   try {
-    const listing = await readCpio(src).catch((e) => { throw ioError(e, file, 'read'); });
+    const progress = startProgress(ctx.io, `cpio -t ${file}`, src.size);
+    const listing = await readCpio(countedSource(src, progress)).catch((e) => { throw ioError(e, file, 'read'); }).finally(() => progress.done());
     const ok = !listing.findings.some((f) => f.severity === 'error');
     if (json) {
       printJson(ctx, { ok, file, segments: listing.segments, entries: listing.entries.map(entryJson), findings: listing.findings });
@@ -186,12 +191,16 @@ async function extractArchive(ctx: Context, path: string, dest: string, json: bo
   const src = await openSource(ctx, path);
   try {
     const dir = await openOutputDir(dest, 'directory');
-    const result = await extractCpio(() => src.chunks(0, src.size), dest).catch(async (e) => {
+    // The archive is read twice: checked whole first, then extracted.
+    const progress = startProgress(ctx.io, `cpio -x ${file}`, 2 * src.size, quiet);
+    const counted = countedSource(src, progress);
+    const result = await extractCpio(() => counted.chunks(0, src.size), dest).catch(async (e) => {
       await dir.discard();
       throw ioError(e, file, 'extract');
-    });
+    }).finally(() => progress.done());
     if (json) printJson(ctx, { ok: true, file, directory: dest, ...result });
     else if (!quiet) for (const s of result.skipped) ctx.io.stderr(`uimg: warning: ${file}: skipped ${s.name}: ${s.reason}\n`);
+    summary(ctx, { quiet, json }, [dest], `${dest}: ${result.extracted.length} entries from ${file}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}`);
     return EXIT.OK;
   } finally {
     await src.close();

@@ -7,7 +7,8 @@ import { isMultiLayout, writeImage } from '../../formats/uimage/image.js';
 import { formatListingBytes } from '../../formats/uimage/listing.js';
 import { ARCH, COMP, OS, TYPE, entryForId, idForName, shortNameForId, type NameTable } from '../../formats/uimage/tables.js';
 import { creationTime, localTimeZone } from '../../node/env.js';
-import { type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, parseNumberFlag, printJson, type OpenedSource } from './common.js';
+import { countedSource, startProgress } from '../progress.js';
+import { QUIET_OPTION, type Context, EXIT, STDIO_PATH, displayPath, openSink, openSource, parseAddress, parseNumberFlag, printJson, type OpenedSource } from './common.js';
 import { headerJson } from './describe.js';
 import { compLabelMismatch, entryOutside } from '../../formats/uimage/format.js';
 import { fitCreateCommand, fitCreateOptions, type FitFlags } from './fit.js';
@@ -45,17 +46,22 @@ export function createBuilder(y: Argv): Argv<CreateArgs> {
     .option('no-data', { alias: 's', type: 'boolean', default: false, describe: 'header only' })
     .option('time', { type: 'string', describe: 'creation time, seconds since the epoch (default SOURCE_DATE_EPOCH, else now)' })
     .option('json', { type: 'boolean', default: false })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<CreateArgs>;
+    .option('quiet', QUIET_OPTION) as unknown as Argv<CreateArgs>;
 }
 
+/** A table name from the command line; a misspelling is answered with the closest name (did you mean, in reportError). */
 function lookup(table: NameTable, value: string, flag: string): number {
   const e = idForName(table, value);
   if (!e) {
-    throw new UimgError('UNKNOWN_NAME', `--${flag}: unknown ${table.category} '${value}'`, { field: flag, actual: value },
-      `one of: ${table.entries.filter((r) => r.name).map((r) => r.name).join(', ')}`);
+    const choices = table.entries.filter((r) => r.name).map((r) => r.name!);
+    throw new UimgError('UNKNOWN_NAME', `--${flag}: unknown ${table.category} '${value}'`, { field: flag, actual: value, choices },
+      `one of: ${choices.join(', ')}`);
   }
   return e.id;
 }
+
+/** The types a legacy uImage can carry (the rest are U-Boot's other image formats: kwbimage, imximage, ...). */
+const LEGACY_TYPES = TYPE.entries.filter((e) => e.legacy && e.name).map((e) => e.name!);
 
 export async function createCommand(ctx: Context, a: CreateArgs): Promise<number> {
   if (a.fit) return fitCreateCommand(ctx, a);
@@ -65,8 +71,9 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
   const type = lookup(TYPE, a.type, 'type');
   const comp = a.compression === undefined ? 1 : lookup(COMP, a.compression, 'compression');
   if (!entryForId(TYPE, type)?.legacy) {
-    throw new UimgError('UNSUPPORTED_TYPE', `--type ${a.type}: not a legacy image type`, { field: 'type', actual: a.type },
-      'legacy types: standalone, kernel, ramdisk, multi, firmware, script, filesystem, kernel_noload, firmware_ivt');
+    // A name uimg create cannot write is a command-line mistake like a misspelt one (exit 2), not invalid data.
+    throw new UimgError('BAD_VALUE', `--type: '${a.type}' is not a legacy image type: expected one of ${LEGACY_TYPES.join(', ')}`,
+      { field: 'type', expected: LEGACY_TYPES.join(', '), actual: a.type }, `mkimage -T ${a.type} makes that format (U-Boot's mkimage)`);
   }
   const load = parseAddress(a.load, 'load');
   const entry = a.entry === undefined ? undefined : parseAddress(a.entry, 'entry');
@@ -103,11 +110,14 @@ export async function createCommand(ctx: Context, a: CreateArgs): Promise<number
       }
     }
     const sink = await openSink(ctx, a.output);
+    const progress = startProgress(ctx.io, `create ${displayPath(a.output)}`, sources.reduce((n, s) => n + s.size, 0), a.quiet);
     let written;
     try {
-      written = await writeImage({ arch, os, type, comp, load, entry, name: a.name, time, parts: sources, xip: a.xip, noData: a.noData }, sink);
+      const parts = sources.map((s) => countedSource(s, progress));
+      written = await writeImage({ arch, os, type, comp, load, entry, name: a.name, time, parts, xip: a.xip, noData: a.noData }, sink);
       await sink.commit();
     } finally {
+      progress.done();
       await sink.abort();
     }
     const h = written.header;

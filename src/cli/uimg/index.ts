@@ -2,7 +2,8 @@
 import yargs from 'yargs';
 import { UimgError } from '../../errors.js';
 import { Exit, type Stdio } from '../system.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, oneLine, reportError } from './common.js';
+import { type Context, EXIT, type Handler, STDIO_PATH, reportError } from './common.js';
+import { usageError, valuesRequired } from './command-line.js';
 import { createBuilder, createCommand } from './create.js';
 import { fdtCommands } from './fdt.js';
 import { signBuilder, signCommand } from './fit.js';
@@ -32,19 +33,10 @@ async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/**
- * yargs checks positionals before unknown flags, so in `inspect --bogus FILE` FILE is taken as --bogus's value and
- * the complaint is a missing FILE. Say which flag swallowed it.
- */
-function swallowedPositional(args: readonly string[]): string | undefined {
-  const at = args.findIndex((a, i) => /^--[^=]+$/.test(a) && i + 1 < args.length && !args[i + 1]!.startsWith('-'));
-  return at < 0 ? undefined : ` (${args[at]} took '${args[at + 1]}' as its value: is ${args[at]} a flag of this command?)`;
-}
-
 export async function uimgMain(argv0: string, args: readonly string[], env: NodeJS.ProcessEnv, io: Stdio): Promise<number> {
-  const ctx: Context = { io, env, readStdin, inputs: new Map() };
   let code: number = EXIT.OK;
   const json = args.includes('--json') || args.includes('--format=json') || args.some((a, i) => a === '--format' && args[i + 1] === 'json');
+  const ctx: Context = { io, env, readStdin, inputs: new Map(), json };
   const handle: Handler = <A>(command: (ctx: Context, a: A) => Promise<number>) => async (a: A) => {
     try {
       code = await command(ctx, a);
@@ -52,8 +44,10 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       code = reportError(ctx, e, json);
     }
   };
+  const parsed = args.map((a) => (a === '-' ? STDIO_PATH : a));
+  const y = valuesRequired(yargs(parsed));
   try {
-    await yargs(args.map((a) => (a === '-' ? STDIO_PATH : a)))
+    await y
       .scriptName(argv0)
       .usage('$0 <command> [options]\n\nU-Boot legacy images (uImage): create, list, verify, extract.')
       .command('create [data..]', 'make a uImage from data files, or a FIT with --fit (flags or --from DESCRIPTION)', createBuilder, handle(createCommand))
@@ -71,15 +65,14 @@ export async function uimgMain(argv0: string, args: readonly string[], env: Node
       .command('romimage', 'ROM images that boot from the reset vector: sh, arm, arm64; script converts board scripts', (y) => romimageCommands(y, handle))
       .demandCommand(1, 'name a command')
       .strict()
-      .recommendCommands()
       .help()
       .version(false)
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((msg, err) => {
-        if (err) throw err;
-        const swallowed = msg?.startsWith('Not enough non-option arguments') ? swallowedPositional(args) ?? '' : '';
-        throw new UimgError('USAGE', oneLine(msg ?? 'bad command line') + swallowed, {}, `see '${argv0} --help'`);
+        // The parser's own complaints (a flag without its value) come as errors; anything else is a real one.
+        if (err && err.name !== 'YError') throw err;
+        throw usageError(y, msg ?? err?.message ?? 'bad command line', parsed, argv0);
       })
       .parseAsync();
   } catch (e) {

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_BYTES, inspect, type InspectOptions } from '../../inspect/i
 import { allFindings, formatTree, ikconfigOf, reportJson } from '../../inspect/present.js';
 import { DEFAULT_BOOTM_LEN } from '../../inspect/rules.js';
 import { formatScan, scan, scanJson } from '../../inspect/scan.js';
+import { countedSource, startProgress } from '../progress.js';
 import { type Context, EXIT, badFlagValue, displayPath, exitCodeFor, ioError, openSource, parseAddress, parseNumberFlag, printJson } from './common.js';
 
 export interface InspectArgs {
@@ -20,6 +21,7 @@ export interface InspectArgs {
   fdtAddr?: string;
   ikconfig: boolean;
   timeout: string;
+  quiet: boolean;
 }
 
 /** --timeout's default: minutes longer than a 50 MB kernel takes on a slow board. */
@@ -39,7 +41,8 @@ export function inspectBuilder(y: Argv): Argv<InspectArgs> {
     .option('load-addr', { type: 'string', describe: 'where a zImage (not in a uImage) will run, for the overlap rules (hex)' })
     .option('fdt-addr', { type: 'string', describe: 'where the DTB will be, for the fdt-overlap rule (hex; with --load-addr for a bare zImage)' })
     .option('ikconfig', { type: 'boolean', default: false, describe: 'print the kernel\'s embedded .config (CONFIG_IKCONFIG), as scripts/extract-ikconfig does; exit 4 when it has none' })
-    .option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_SECONDS), describe: 'give up on a file after this many seconds (decimals allowed)' }) as unknown as Argv<InspectArgs>;
+    .option('timeout', { type: 'string', default: String(DEFAULT_TIMEOUT_SECONDS), describe: 'give up on a file after this many seconds (decimals allowed)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar' }) as unknown as Argv<InspectArgs>;
 }
 
 function parseSeconds(value: string): number {
@@ -82,15 +85,20 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
     const signal = AbortSignal.timeout(timeout * 1000);
     try {
       // An empty file is an answer ("empty"), as file(1) gives it, not an error.
-      const src = await openSource(ctx, path, { allowEmpty: true });
+      const opened = await openSource(ctx, path, { allowEmpty: true });
+      // Deep reads and scans walk the whole file (headers-only reads a few KiB: no bar).
+      const progress = opts.deep || a.scan ? startProgress(ctx.io, `${a.scan ? 'scan' : 'inspect'} ${file}`, opened.size, a.quiet) : undefined;
+      const src = progress ? countedSource(opened, progress) : opened;
       try {
         if (a.scan) {
           const hits = await scan(src, { ...opts, signal });
+          progress?.done();
           if (a.json) results.push(scanJson(file, src.size, hits));
           else ctx.io.stdout(formatScan(file, src.size, hits));
           continue;
         }
         const report = await inspect(src, { ...opts, signal });
+        progress?.done();
         if (report.root.format === 'zimage-arm' && opts.fdtAddress !== undefined && opts.loadAddress === undefined) {
           // A uImage says where its zImage goes; a bare zImage's decompression, and so the rule, depends on bootz's address.
           throw new UimgError('USAGE', `${file}: --fdt-addr needs --load-addr for a bare zImage: the fdt-overlap rule compares the DTB with where the zImage decompresses, which depends on where it is loaded`,
@@ -110,7 +118,8 @@ export async function inspectCommand(ctx: Context, a: InspectArgs): Promise<numb
         if (a.json) results.push(reportJson(file, report));
         else ctx.io.stdout(formatTree(file, report));
       } finally {
-        await src.close();
+        progress?.done();
+        await opened.close();
       }
     } catch (e) {
       // A file-system error while reading (a directory, a vanished file) is about this file, like one at open.

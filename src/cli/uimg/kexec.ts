@@ -9,7 +9,7 @@ import { planKexec, type KexecPlan } from '../../kexec/plan.js';
 import { layoutImagePath } from '../../node/layout.js';
 import { hex } from '../../numbers.js';
 import {
-  type Context, EXIT, type Handler, badFlagValue, displayPath, ioError, noteInput, openOutputDir, openSource, parseNumberFlag, printJson, withOutputs,
+  QUIET_OPTION, type Context, EXIT, type Handler, badFlagValue, displayPath, ioError, noteInput, openOutputDir, openSource, parseNumberFlag, printJson, withOutputs,
 } from './common.js';
 import { readDtb } from './dtb-input.js';
 import { flagOrLayout, loadLayout } from './layout-input.js';
@@ -20,9 +20,6 @@ export function kexecCommands(y: Argv, handle: Handler): Argv {
     .command('plan [kernel]', 'the segments and entry kexec_load would get for a kernel, DTB and initrd on given RAM (or a --layout\'s)', planBuilder, handle(planCommand))
     .demandCommand(1, 'name a kexec command: kit or plan');
 }
-
-/** -q/--quiet, as create and romimage take it: nothing on stdout or stderr when all goes well. */
-export const QUIET_OPTION = { alias: 'q', type: 'boolean', default: false, describe: 'print nothing on success' } as const;
 
 interface KitArgs {
   arch: KexecKit['arch'];

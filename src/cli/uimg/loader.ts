@@ -11,10 +11,10 @@ import { cHeader } from '../../loader/c-header.js';
 import { splFalconConfig } from '../../loader/spl-falcon.js';
 import { ubootEnvText } from '../../loader/uboot-env-text.js';
 import { layoutImagePath } from '../../node/layout.js';
-import { type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, writeWhole } from './common.js';
+import { QUIET_OPTION, type Context, EXIT, type Handler, STDIO_PATH, displayPath, ioError, openSource, parseNumberFlag, printJson, readWhole, summary, writeWhole } from './common.js';
 import { dtbLength } from './dtb-input.js';
 import { flagOrLayout, layoutImages, loadLayout } from './layout-input.js';
-import { QUIET_OPTION, kitBuilder, kitCommand } from './kexec.js';
+import { kitBuilder, kitCommand } from './kexec.js';
 
 interface UbootEnvArgs {
   from?: string;
@@ -62,8 +62,10 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
   const out = a.output === '-' ? STDIO_PATH : a.output;
   if (size === undefined) {
     if (a.from !== undefined) throw new UimgError('USAGE', '--env-size is missing', { field: 'env-size' }, 'the size is CONFIG_ENV_SIZE, e.g. 0x2000');
-    await writeWhole(ctx, out, text);
+    // With --json and stdout, the JSON carries the text.
+    if (!(a.json && out === STDIO_PATH)) await writeWhole(ctx, out, text);
     if (a.json) printJson(ctx, { ok: true, file: displayPath(out), text: new TextDecoder().decode(text) });
+    summary(ctx, a, [out], `${out}: ${text.length} bytes of environment text`);
     return EXIT.OK;
   }
   const data = envTextToData(text);
@@ -77,6 +79,7 @@ async function ubootEnvCommand(ctx: Context, a: UbootEnvArgs): Promise<number> {
   if (a.json) {
     printJson(ctx, { ok: true, file: displayPath(out), size, redundant: a.redundant, bigEndian: a.bigEndian, used: data.length });
   }
+  summary(ctx, a, [out], `${out}: ${size} bytes of ${a.redundant ? 'redundant ' : ''}environment, ${data.length} used`);
   return EXIT.OK;
 }
 
@@ -189,8 +192,10 @@ function planJson(plan: BootPlan) {
 /** Write the text (stdout by default); with --json, stdout carries the JSON (the text inside it). */
 async function emit(ctx: Context, a: { output: string; json: boolean; quiet: boolean }, text: string, plan: BootPlan): Promise<number> {
   const toStdout = a.output === '-' || a.output === STDIO_PATH;
-  if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, new TextEncoder().encode(text));
+  const bytes = new TextEncoder().encode(text);
+  if (!toStdout || !a.json) await writeWhole(ctx, toStdout ? STDIO_PATH : a.output, bytes);
   if (a.json) printJson(ctx, { ok: true, text, plan: planJson(plan) });
+  summary(ctx, a, [a.output], `${a.output}: ${bytes.length} bytes, ${text.split('\n').filter((l) => l !== '').length} lines`);
   for (const f of plan.findings) if (!a.json && !a.quiet) ctx.io.stderr(`uimg: ${f.severity}: ${f.message}${f.hint ? ` (hint: ${f.hint})` : ''}\n`);
   return EXIT.OK;
 }

@@ -18,7 +18,7 @@ import {
 import { DEFAULT_BOOT_PARAMS, decodeZeroPage, encodeZeroPage, isPageSize, PAGE_SIZES, type BootParams, type PageSize } from '../../formats/romimage/zero-page.js';
 import { hex } from '../../numbers.js';
 import { dtbLength } from './dtb-input.js';
-import { type Context, type Handler, EXIT, badFlagValue, STDIO_PATH, displayPath, openSource, parseAddress, parseNumberFlag, printJson, readWhole, withOutputs, writeWhole, type OpenedSource } from './common.js';
+import { QUIET_OPTION, type Context, type Handler, EXIT, badFlagValue, STDIO_PATH, displayPath, openSource, parseAddress, parseNumberFlag, printJson, readWhole, summary, withOutputs, writeWhole, type OpenedSource } from './common.js';
 
 /** The range of the 32-bit fields most ROM options fill. */
 const U32 = { max: 0xffffffff };
@@ -131,7 +131,7 @@ function shBuilder(y: Argv): Argv<ShArgs> {
     .option('rom-address', { type: 'string', default: hex32(SH_RESET_ADDRESS), describe: 'address the ROM runs at, for the map' })
     .option('output', { alias: 'o', type: 'string', demandOption: true })
     .option('json', { type: 'boolean', default: false })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false }) as unknown as Argv<ShArgs>;
+    .option('quiet', QUIET_OPTION) as unknown as Argv<ShArgs>;
 }
 
 const PAGE_SIZE_SHIFT_DEFAULT_OFFSET: Record<PageSize, number> = { 4096: 0x1000, 8192: 0x2000, 16384: 0x4000, 65536: 0x10000 };
@@ -270,7 +270,7 @@ function armBuilder(arch: ArmRomArch) {
     .option('rom-address', { type: 'string', default: '0', describe: 'address the ROM runs at, for the map' })
     .option('output', { alias: 'o', type: 'string', demandOption: true })
     .option('json', { type: 'boolean', default: false })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false })
+    .option('quiet', QUIET_OPTION)
     .option('machine-id', { type: 'string', hidden: arch === 'arm64', describe: `ARM machine type in r1 (default ${hex32(DEFAULT_MACHINE_ID)}: DT boots ignore it)` }) as unknown as Argv<ArmArgs>;
 }
 
@@ -340,7 +340,9 @@ async function scriptCommand(ctx: Context, a: ScriptArgs): Promise<number> {
   const tail = (a.cacheTail ?? board?.cacheTail) ? { icbiAddress: (0xa0000000 | memoryStart) >>> 0 } : {};
   const source = displayPath(a.file).split('/').pop()!;
   const text = a.emit === 'script' ? formatScript(script) : a.emit === 'romimage.h' ? formatRomimageHeader(script, tail, source) : formatSetupAsm(script, tail, source);
-  await writeWhole(ctx, a.output, new TextEncoder().encode(text));
+  const bytes = new TextEncoder().encode(text);
+  await writeWhole(ctx, a.output, bytes);
+  summary(ctx, {}, [a.output], `${displayPath(a.output)}: ${bytes.length} bytes (${a.emit})`);
   return EXIT.OK;
 }
 
