@@ -10,6 +10,7 @@ import type { CryptoBackend, SignatureParams } from '../src/crypto/types.js';
 import { backend as webBackend } from '../src/crypto/webcrypto.js';
 import { backend as nodeBackend } from '../src/node/crypto-native.js';
 import { hasTool, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const data = new Uint8Array(300_001).map((_, i) => (i * 31 + 7) & 0xff);
@@ -123,4 +124,4 @@ describe.skipIf(!OPENSSL)('keys and signatures (openssl-made keys)', () => {
     expect(() => readPublicKey('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----')).toThrow(/not a usable key/);
   });
 });
-if (!OPENSSL) console.log('SKIPPED keys and signatures: openssl is not installed');
+if (!OPENSSL) skipped('crypto keys and signatures', 'openssl is not installed');

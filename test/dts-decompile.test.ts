@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { CheckSwitch } from '../src/formats/fdt/dts/checks.js';
 import { DTC_SKIP, haveDtc, ourDecompile, tool } from './dtc-tools.js';
 import { tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
-if (!haveDtc) console.warn(`dts decompile differential SKIPPED: ${DTC_SKIP}`);
+if (!haveDtc) skipped('dts decompile differential', DTC_SKIP);
 
 const dir = tempDir('uimg-dts-');
 

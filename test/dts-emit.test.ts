@@ -11,8 +11,9 @@ import { formatPosition, runChecks } from '../src/formats/fdt/dts/checks.js';
 import type { DeviceTree, DtNode, DtProperty, Marker } from '../src/formats/fdt/tree.js';
 import { DTC_SKIP, haveDtc, tool } from './dtc-tools.js';
 import { tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
-if (!haveDtc) console.warn(`dts emit differential SKIPPED: ${DTC_SKIP}`);
+if (!haveDtc) skipped('dts emit differential', DTC_SKIP);
 
 type Part =
   | { str: string }

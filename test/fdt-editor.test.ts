@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { FdtEditor } from '../src/formats/fdt/editor.js';
 import { isFdtError } from '../src/formats/fdt/error.js';
 import { hasTool, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const HAVE = hasTool('fdtput') && hasTool('fdtget') && hasTool('dtc');
-if (!HAVE) console.log('SKIPPED fdt-editor differential: fdtput, fdtget or dtc missing (apt-get install device-tree-compiler)');
+if (!HAVE) skipped('fdt-editor differential', 'fdtput, fdtget or dtc missing (apt-get install device-tree-compiler)');
 
 /** A small seeded PRNG (mulberry32), so a failure reproduces. */
 function rng(seed: number) {

@@ -17,11 +17,12 @@ import { fdtNodes, fdtValue, findFdtNode, findFdtProperty, parseFdt, readFdt, re
 import { deviceTreeFromBlob, readDeviceTree } from '../src/formats/fdt/unflatten.js';
 import { FdtSequentialWriter } from '../src/formats/fdt/writer.js';
 import { hasTool, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const HAVE_DTC = hasTool('dtc') && hasTool('fdtget');
-if (!HAVE_DTC) console.log('SKIPPED fdt-reader comparisons: dtc or fdtget missing (apt-get install device-tree-compiler)');
+if (!HAVE_DTC) skipped('fdt-reader comparisons', 'dtc or fdtget missing (apt-get install device-tree-compiler)');
 const HAVE_MKIMAGE = hasTool('mkimage');
-if (!HAVE_MKIMAGE) console.log('SKIPPED sequential writer vs mkimage -f auto: mkimage missing (apt-get install u-boot-tools)');
+if (!HAVE_MKIMAGE) skipped('sequential writer vs mkimage -f auto', 'mkimage missing (apt-get install u-boot-tools)');
 
 function dtc(source: string, extra: string[] = []): Uint8Array {
   const p = spawnSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', ...extra], { input: source });

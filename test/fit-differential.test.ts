@@ -9,9 +9,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REAL_TOOLS_DIR, hasTool, runOurs, runReal, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const have = hasTool(join(REAL_TOOLS_DIR, 'mkimage')) && hasTool('dtc') && hasTool('openssl');
-if (!have) console.warn(`FIT differential suite SKIPPED: needs U-Boot's mkimage in ${REAL_TOOLS_DIR}, dtc and openssl`);
+if (!have) skipped('FIT differential', `needs U-Boot's mkimage in ${REAL_TOOLS_DIR}, dtc and openssl`);
 
 const ENV = { SOURCE_DATE_EPOCH: '1700000000', TZ: 'UTC' };
 const HASHES = ['crc32', 'crc16-ccitt', 'md5', 'sha1', 'sha256', 'sha384', 'sha512'];

@@ -9,9 +9,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REAL_TOOLS_DIR, hasTool, runOurs, runReal, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const haveTools = hasTool(join(REAL_TOOLS_DIR, 'mkimage')) && hasTool(join(REAL_TOOLS_DIR, 'dumpimage')) && hasTool('dtc') && hasTool('openssl');
-if (!haveTools) console.warn(`fit listing suite SKIPPED: needs U-Boot's mkimage/dumpimage in ${REAL_TOOLS_DIR}, dtc and openssl (apt-get install u-boot-tools device-tree-compiler openssl)`);
+if (!haveTools) skipped('fit listing', `needs U-Boot's mkimage/dumpimage in ${REAL_TOOLS_DIR}, dtc and openssl (apt-get install u-boot-tools device-tree-compiler openssl)`);
 
 const ENV = { SOURCE_DATE_EPOCH: '1700000000', TZ: 'UTC' };
 const base = tempDir('uimg-fit-list-');

@@ -3,9 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REAL_TOOLS_DIR, hasTool, runOurs, runReal, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
 const have = hasTool('openssl') && hasTool('dtc') && hasTool(join(REAL_TOOLS_DIR, 'mkimage'));
-if (!have) console.warn('uimg FIT commands SKIPPED: needs openssl, dtc and U-Boot mkimage');
+if (!have) skipped('uimg FIT commands', 'needs openssl, dtc and U-Boot mkimage');
 
 describe.skipIf(!have)('uimg create --fit and uimg sign', () => {
   const dir = tempDir('uimg-fitcli-');

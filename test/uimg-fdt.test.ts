@@ -11,8 +11,9 @@ import { parseFdt, fdtNodes, fdtValue } from '../src/formats/fdt/reader.js';
 import { encodeFdtValue, formatFdtValue, parseFdtType } from '../src/formats/fdt/typed.js';
 import { DTC_SKIP, haveDtc, tool } from './dtc-tools.js';
 import { runOurs, tempDir } from './helpers.js';
+import { skipped } from './skip.js';
 
-if (!haveDtc) console.warn(`uimg fdt differential SKIPPED: ${DTC_SKIP}`);
+if (!haveDtc) skipped('uimg fdt differential', DTC_SKIP);
 
 const dir = tempDir('uimg-fdt-');
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { DTC_SKIP, haveDtc, ourDecompile } from '../dtc-tools.js';
+import { skipped } from '../skip.js';
 
 const cache = join(ROOT, '.cache', 'kernel-dts');
 
@@ -28,7 +29,7 @@ function prepare(): string | undefined {
 }
 
 const skip = prepare();
-if (skip) console.warn(`kernel DTB decompile corpus SKIPPED: ${skip}`);
+if (skip) skipped('kernel DTB decompile corpus', skip);
 
 describe.skipIf(skip !== undefined)('Linux 6.1 DTBs: -I dtb -O dts as dtc 1.6.1', () => {
   it('every DTB gives dtc\'s text, messages and exit code', () => {
