@@ -64,7 +64,7 @@ describe('uimg create', () => {
     // A type uimg create cannot write is a command-line mistake, as a misspelt one is (exit 2 for both).
     [['create', 'hello.txt', '-o', 'x.img', '--type', 'kwbimage'], 2, /--type: 'kwbimage' is not a legacy image type: expected one of standalone, kernel/],
     [['create', 'hello.txt', '-o', 'x.img', '--type', 'kernal'], 2, /--type: unknown image type 'kernal' \(hint: did you mean 'kernel'\?/],
-    [['bogus'], 2, /^uimg: unknown command 'bogus': expected one of create, list, .* \(hint: see 'uimg --help'\)$/],
+    [['bogus'], 2, /^uimg: unknown command 'bogus': expected one of create, sign, list, .* \(hint: see 'uimg --help'\)$/],
   ])('%j exits %i with one clear line', (args, code, message) => {
     const r = uimg(args as string[]);
     expect(r.status).toBe(code);
